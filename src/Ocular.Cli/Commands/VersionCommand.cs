@@ -1,0 +1,31 @@
+using System.CommandLine;
+using Ocular.Torch;
+using Spectre.Console;
+
+namespace Ocular.Cli.Commands;
+
+/// <summary><c>ocular version</c>: versions of Ocular, libtorch and OpenCV, threads and BLAS in use.</summary>
+internal static class VersionCommand
+{
+    public static Command Create()
+    {
+        var command = new Command("version", "Print the versions of Ocular, libtorch and OpenCV, the thread count and the BLAS library in use");
+        command.SetAction(_ =>
+        {
+            var blas = Engine.LoadedBlasLibraries();
+            var table = new Table().Border(TableBorder.Rounded).AddColumn("component").AddColumn("value");
+            table.AddRow("Ocular", Engine.OcularVersion);
+            table.AddRow("libtorch", Engine.TorchVersion);
+            table.AddRow("OpenCV", Engine.OpenCvVersion);
+            table.AddRow("intra-op threads", Engine.NumThreads.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            table.AddRow("CUDA", Engine.CudaIsAvailable ? "available" : "not available");
+            table.AddRow("BLAS loaded", Markup.Escape(blas.Count == 0 ? "none" : string.Join(", ", blas)));
+            table.AddRow("libblas.so.3 →", Markup.Escape(Engine.ResolveSystemBlas() ?? "not found"));
+            AnsiConsole.Write(table);
+            if (!blas.Any(b => b.Contains("openblas", StringComparison.OrdinalIgnoreCase)))
+                AnsiConsole.MarkupLine("[yellow]warning:[/] libtorch is not using OpenBLAS: linear layers run on a slow BLAS. Install libopenblas0-pthread.");
+            return 0;
+        });
+        return command;
+    }
+}

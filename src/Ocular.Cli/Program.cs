@@ -1,0 +1,8 @@
+using System.CommandLine;
+using Ocular.Cli;
+using Ocular.Cli.Commands;
+
+var root = new RootCommand("Ocular: train, compute and evaluate visual explanations of CNN image classifiers.");
+root.Options.Add(GlobalOptions.Threads);
+root.Subcommands.Add(VersionCommand.Create());
+return CommandRunner.Run(root, args);

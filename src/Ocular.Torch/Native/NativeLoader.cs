@@ -1,0 +1,84 @@
+using System.Reflection;
+using System.Runtime.InteropServices;
+
+namespace Ocular.Torch.Interop;
+
+/// <summary>
+/// Finds and loads <c>libocular_native.so</c> (at <c>OCULAR_NATIVE_LIBRARY</c> when set, else beside the assemblies),
+/// then sets libtorch's intra-op thread count. A missing library or libtorch fails once, clearly.
+/// </summary>
+internal static class NativeLoader
+{
+    internal const string SetupHint =
+        "Run the README set-up command (./test.sh or ./demo.sh at the repository root): it installs libtorch-dev, " +
+        "libopencv-imgcodecs-dev, libopencv-imgproc-dev, libopenblas0-pthread, cmake and g++ and builds the shim.";
+
+    private static readonly object Gate = new();
+    private static IntPtr _library;
+    private static string? _failure;
+
+    /// <summary>The loaded library (valid after <see cref="EnsureLoaded"/>).</summary>
+    internal static IntPtr Library => _library;
+
+    /// <summary>
+    /// Makes the P/Invoke declarations of <paramref name="assembly"/> resolve to the shim; each
+    /// assembly's <c>Native</c> class calls this from its static constructor, which runs before its first call.
+    /// </summary>
+    internal static void RegisterFor(Assembly assembly) => NativeLibrary.SetDllImportResolver(assembly, Resolve);
+
+    private static IntPtr Resolve(string name, Assembly assembly, DllImportSearchPath? path)
+    {
+        if (name != Native.Library) return IntPtr.Zero;
+        EnsureLoaded();
+        return _library;
+    }
+
+    internal static void EnsureLoaded()
+    {
+        if (_library != IntPtr.Zero) return;
+        lock (Gate)
+        {
+            if (_library != IntPtr.Zero) return;
+            if (_failure is not null) throw new NativeLibraryMissingException(_failure);
+            var candidates = new List<string>();
+            var env = Environment.GetEnvironmentVariable("OCULAR_NATIVE_LIBRARY");
+            if (!string.IsNullOrEmpty(env))
+            {
+                candidates.Add(env); // an explicit location is the only one tried
+            }
+            else
+            {
+                candidates.Add(Path.Combine(AppContext.BaseDirectory, "libocular_native.so"));
+                var here = Path.GetDirectoryName(typeof(NativeLoader).Assembly.Location);
+                if (!string.IsNullOrEmpty(here)) candidates.Add(Path.Combine(here, "libocular_native.so"));
+            }
+
+            var errors = new List<string>();
+            foreach (var candidate in candidates.Distinct())
+            {
+                if (!File.Exists(candidate)) { errors.Add($"{candidate}: not found"); continue; }
+                try
+                {
+                    _library = NativeLibrary.Load(candidate);
+                    break;
+                }
+                catch (DllNotFoundException e) { errors.Add($"{candidate}: {e.Message}"); }
+                catch (BadImageFormatException e) { errors.Add($"{candidate}: {e.Message}"); }
+            }
+            if (_library == IntPtr.Zero)
+            {
+                _failure = "Ocular's native library (libocular_native.so, which links libtorch and OpenCV) could not be loaded: " +
+                           string.Join("; ", errors) + ". " + SetupHint;
+                throw new NativeLibraryMissingException(_failure);
+            }
+        }
+        Engine.InitializeThreads();
+    }
+}
+
+/// <summary>Thrown when the native shim or the libraries it links (libtorch, OpenCV) cannot be loaded.</summary>
+public sealed class NativeLibraryMissingException : DllNotFoundException
+{
+    /// <summary>Creates the exception with a message that names the set-up command.</summary>
+    public NativeLibraryMissingException(string message) : base(message) { }
+}
