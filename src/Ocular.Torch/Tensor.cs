@@ -10,7 +10,7 @@ namespace Ocular.Torch;
 /// </summary>
 public partial class Tensor : IDisposable
 {
-    private readonly TensorHandle _handle;
+    private TensorHandle _handle;
     private long[]? _shape;
 
     internal Tensor(IntPtr handle)
@@ -51,6 +51,22 @@ public partial class Tensor : IDisposable
     }
 
     internal void DisposeFromScope() => _handle.Dispose();
+
+    /// <summary>
+    /// Makes this object refer to <paramref name="replacement"/>'s native tensor (which is consumed),
+    /// as PyTorch's <c>param.data = …</c> does when a module moves to another device or type.
+    /// </summary>
+    internal void ReplaceWith(Tensor replacement)
+    {
+        var old = _handle;
+        _handle = replacement._handle;
+        _shape = null;
+        var closed = new TensorHandle();
+        closed.Dispose();
+        replacement._handle = closed;
+        replacement.Scope = null;
+        old.Dispose();
+    }
 
     // ------------------------------------------------------------ metadata
 

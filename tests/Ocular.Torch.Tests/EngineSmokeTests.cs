@@ -1,5 +1,6 @@
 namespace Ocular.Torch.Tests;
 
+[Collection(GlobalStateCollection.Name)]
 public class EngineSmokeTests
 {
     [Fact]

@@ -1,0 +1,28 @@
+using System.Diagnostics;
+
+namespace Ocular.Cli.Tests;
+
+/// <summary>Runs the built <c>ocular</c> command in a child process and captures its output.</summary>
+internal static class CliRunner
+{
+    public sealed record Result(int ExitCode, string StdOut, string StdErr);
+
+    public static Result Run(IDictionary<string, string>? environment, params string[] args)
+    {
+        var dll = Path.Combine(AppContext.BaseDirectory, "ocular.dll");
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
+        psi.ArgumentList.Add(dll);
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        psi.Environment["NO_COLOR"] = "1";
+        if (environment is not null)
+            foreach (var (k, v) in environment) psi.Environment[k] = v;
+        using var p = Process.Start(psi)!;
+        p.StandardInput.Close();
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        p.WaitForExit();
+        return new Result(p.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    public static Result Run(params string[] args) => Run(null, args);
+}
