@@ -1,0 +1,64 @@
+using Ocular.Torch;
+using Ocular.Vision;
+
+namespace Ocular.Evaluation;
+
+/// <summary>
+/// A classifier as the metrics see it: raw [0, 1] images in (masked or perturbed by a metric),
+/// normalised here, then run in batches under inference mode; logits or softmax probabilities out.
+/// Every metric scores images through this one path, so the masking space is always explicit.
+/// </summary>
+public sealed class ModelScorer
+{
+    private readonly Func<Tensor, Tensor> _logits;
+
+    /// <summary>Creates a scorer from a function of normalised images to logits [N, K].</summary>
+    /// <param name="logitsOfNormalised">The network: normalised [N, C, H, W] in, logits [N, K] out.</param>
+    /// <param name="normalization">The normalisation the network expects.</param>
+    /// <param name="batchSize">How many images go through the network at once.</param>
+    public ModelScorer(Func<Tensor, Tensor> logitsOfNormalised, ImageNormalization normalization, int batchSize = 64)
+    {
+        if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "batch size must be at least 1");
+        _logits = logitsOfNormalised;
+        Normalization = normalization;
+        BatchSize = batchSize;
+    }
+
+    /// <summary>The normalisation applied to raw images before the network.</summary>
+    public ImageNormalization Normalization { get; }
+
+    /// <summary>Images per forward pass.</summary>
+    public int BatchSize { get; }
+
+    /// <summary>Logits [N, K] of raw [0, 1] images [N, C, H, W].</summary>
+    public Tensor Logits(Tensor rawImages)
+    {
+        using var _ = Autograd.InferenceMode();
+        return Batching.Map(rawImages, BatchSize, chunk =>
+        {
+            using var normalised = Normalization.Apply(chunk);
+            return _logits(normalised);
+        });
+    }
+
+    /// <summary>Logits [N, K] of images already in the network's (normalised) input space.</summary>
+    public Tensor LogitsOfNormalised(Tensor normalisedImages)
+    {
+        using var _ = Autograd.InferenceMode();
+        return Batching.Map(normalisedImages, BatchSize, _logits);
+    }
+
+    /// <summary>Softmax probabilities [N, K] of raw [0, 1] images.</summary>
+    public Tensor Probabilities(Tensor rawImages)
+    {
+        using var logits = Logits(rawImages);
+        return Functional.Softmax(logits, 1);
+    }
+
+    /// <summary>Softmax probabilities [N, K] of images in the network's input space.</summary>
+    public Tensor ProbabilitiesOfNormalised(Tensor normalisedImages)
+    {
+        using var logits = LogitsOfNormalised(normalisedImages);
+        return Functional.Softmax(logits, 1);
+    }
+}
