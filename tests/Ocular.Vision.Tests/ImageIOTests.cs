@@ -131,6 +131,23 @@ public sealed class ImageIOTests : IDisposable
     }
 
     [Fact]
+    public void EncodingAcceptsNonContiguousViews()
+    {
+        using var view = Expected("rgb").Slice(2, 5, 25); // [3, 30, 20], strided
+        Assert.False(view.IsContiguous);
+        using var decoded = ImageIO.Decode(ImageIO.EncodePng(view));
+        using var expected = view.Contiguous();
+        Fixtures.AssertEqual(expected, decoded);
+    }
+
+    [Fact]
+    public void RgbaInGrayscaleModeIgnoresAlpha()
+    {
+        using var fromRgba = ImageIO.Read(Image("rgba.png"), ImageMode.Grayscale);
+        Fixtures.AssertEqual(Expected("rgb_as_gray"), fromRgba);
+    }
+
+    [Fact]
     public void WritePngThenReadIsExactAndLeavesNoTemporaryFile()
     {
         var dir = Directory.CreateTempSubdirectory("ocular-images-");
