@@ -146,10 +146,10 @@ public static class ImageFunctional
         long h = image.Size(-2), w = image.Size(-1);
         if (padding.Left > w || padding.Right > w || padding.Top > h || padding.Bottom > h)
             throw new ArgumentOutOfRangeException(nameof(padding), padding, $"symmetric padding cannot exceed the image size ({h}x{w})");
-        using var rows = Tensor.FromArray(SymmetricIndices(h, padding.Top, padding.Bottom));
-        using var cols = Tensor.FromArray(SymmetricIndices(w, padding.Left, padding.Right));
-        using var padded = image.IndexSelect(image.Dim - 2, rows);
-        return padded.IndexSelect(image.Dim - 1, cols);
+        using var scope = DisposeScope.Enter();
+        var rows = Tensor.FromArray(SymmetricIndices(h, padding.Top, padding.Bottom)).To(image.Device);
+        var cols = Tensor.FromArray(SymmetricIndices(w, padding.Left, padding.Right)).To(image.Device);
+        return scope.Keep(image.IndexSelect(image.Dim - 2, rows).IndexSelect(image.Dim - 1, cols));
     }
 
     private static long[] SymmetricIndices(long n, long before, long after)

@@ -30,8 +30,8 @@ public sealed class Normalize : ITransform
         ImageFunctional.CheckImage(image, nameof(Normalize));
         using var scope = DisposeScope.Enter();
         // torch.as_tensor(mean, dtype=img.dtype).view(-1, 1, 1): the values rounded to the image's type.
-        var mean = Tensor.FromArray(Mean.ToArray()).To(image.DType).View(-1, 1, 1);
-        var std = Tensor.FromArray(Std.ToArray()).To(image.DType).View(-1, 1, 1);
+        var mean = Tensor.FromArray(Mean.ToArray()).To(image.DType, image.Device).View(-1, 1, 1);
+        var std = Tensor.FromArray(Std.ToArray()).To(image.DType, image.Device).View(-1, 1, 1);
         if (std.Eq(0).Any().Item<bool>())
             throw new ArgumentException($"std evaluated to zero after conversion to {image.DType.TorchName()}, leading to division by zero");
         return scope.Keep(image.Sub(mean).Div(std));
