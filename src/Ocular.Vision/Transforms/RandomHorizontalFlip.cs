@@ -1,0 +1,27 @@
+using Ocular.Torch;
+
+namespace Ocular.Vision.Transforms;
+
+/// <summary>Mirrors the image left–right with probability p (torchvision's <c>RandomHorizontalFlip</c>).</summary>
+public sealed class RandomHorizontalFlip : ITransform
+{
+    /// <summary>Creates the transform with flip probability <paramref name="p"/>.</summary>
+    public RandomHorizontalFlip(double p = 0.5)
+    {
+        if (p is < 0 or > 1 || double.IsNaN(p)) throw new ArgumentOutOfRangeException(nameof(p), p, "the probability must be in [0, 1]");
+        P = p;
+    }
+
+    /// <summary>The flip probability.</summary>
+    public double P { get; }
+
+    /// <inheritdoc/>
+    public Tensor Apply(Tensor image, Generator? generator = null)
+    {
+        ImageFunctional.CheckImage(image, nameof(RandomHorizontalFlip));
+        // torchvision: if torch.rand(1) < self.p (a float32 draw, compared in float32).
+        using var draw = Tensor.Rand([1], generator);
+        using var flip = draw.Lt(P);
+        return flip.Item<bool>() ? ImageFunctional.HorizontalFlip(image) : image.Alias();
+    }
+}
