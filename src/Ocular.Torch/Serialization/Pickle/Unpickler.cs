@@ -320,7 +320,7 @@ internal sealed class Unpickler
     {
         // Two's complement, little-endian (pickle.decode_long); an empty string is 0.
         var value = new BigInteger(bytes, isUnsigned: false, isBigEndian: false);
-        return value >= long.MinValue && value <= long.MaxValue ? (long)value : value;
+        return value >= long.MinValue && value <= long.MaxValue ? (object)(long)value : value;
     }
 
     private object ParseIntLine(string line)
@@ -336,7 +336,7 @@ internal sealed class Unpickler
         var text = line.EndsWith('L') ? line[..^1] : line;
         if (!BigInteger.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value))
             throw Corrupt($"'{line}' is not an integer");
-        return value >= long.MinValue && value <= long.MaxValue ? (long)value : value;
+        return value >= long.MinValue && value <= long.MaxValue ? (object)(long)value : value;
     }
 
     private double ParseFloatLine(string line) =>
