@@ -65,6 +65,20 @@ public sealed class PthReaderTests : IDisposable
     }
 
     [Fact]
+    public void LoadingInsideADisposeScopeLeavesNothingInTheScope()
+    {
+        // The results belong to the caller, and every intermediate (storages, views) is already freed.
+        Dictionary<string, Tensor> sd;
+        using (var scope = DisposeScope.Enter())
+        {
+            sd = PthReader.LoadStateDict(FixturePath("nested_checkpoint.pth"));
+            Assert.Equal(0, scope.Count);
+        }
+        try { AssertTinyStateDict(sd); }
+        finally { DisposeAll(sd.Values); }
+    }
+
+    [Fact]
     public void LoadsTheLegacyFormat()
     {
         var sd = PthReader.LoadStateDict(FixturePath("tiny_legacy.pth"));
