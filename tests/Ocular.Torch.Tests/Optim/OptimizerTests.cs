@@ -261,6 +261,35 @@ public sealed class OptimizerTests : IDisposable
         Assert.Contains("'state.1.momentum_buffer' has shape [3, 3], but parameter 1 has shape [8]", e.Message);
     }
 
+    [Theory]
+    [InlineData("sgd_momentum")]
+    [InlineData("adam_amsgrad_wd")]
+    [InlineData("adamw")]
+    public void StepInAPerStepScopeLeavesNothingBehindAndKeepsItsState(string config)
+    {
+        using var run = Make(config);
+        for (var t = 0; t < 3; t++)
+        {
+            using var scope = DisposeScope.Enter();
+            run.Optimizer.ZeroGrad();
+            var x = _fx.Tensors["inputs"].Select(0, t);
+            var y = _fx.Tensors["targets"].Select(0, t);
+            Functional.CrossEntropy(run.Model.Call(x), y).Backward();
+            var before = scope.Count;
+            run.Optimizer.Step();
+            Assert.Equal(before, scope.Count); // the step's temporaries are freed, its state is not the scope's
+        }
+        using var state = run.Optimizer.StateDict();
+        Assert.NotEmpty(state.Tensors);
+        using var clipped = GradClipping.ClipGradNorm(run.Model.Parameters(), 1.0);
+        run.Optimizer.Step(); // the state made inside the (now disposed) scopes is still alive
+        foreach (var (name, param) in run.Model.NamedParameters())
+        {
+            using var expected = _fx.Tensors[$"{config}.{name}"].Select(0, 2);
+            Assert.False(param.Equal(expected), $"{name} moved on");
+        }
+    }
+
     [Fact]
     public void ZeroGradClearsOrZeroesGradients()
     {
