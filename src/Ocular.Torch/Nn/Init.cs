@@ -58,11 +58,13 @@ public static class Init
         return Normal_(tensor, 0, std, generator);
     }
 
-    /// <summary>U(−b, b) with b = gain·√(6/(fan_in + fan_out)) (Glorot &amp; Bengio 2010).</summary>
+    /// <summary>U(−b, b) with b = √3·gain·√(2/(fan_in + fan_out)) (Glorot &amp; Bengio 2010).</summary>
     public static Tensor XavierUniform_(Tensor tensor, double gain = 1, Generator? generator = null)
     {
         var (fanIn, fanOut) = CalculateFanInAndFanOut(tensor);
-        var bound = gain * Math.Sqrt(6.0 / (fanIn + fanOut));
+        // PyTorch's order of operations (std first, then √3·std), so the bound is the same double.
+        var std = gain * Math.Sqrt(2.0 / (fanIn + fanOut));
+        var bound = Math.Sqrt(3.0) * std;
         return Uniform_(tensor, -bound, bound, generator);
     }
 

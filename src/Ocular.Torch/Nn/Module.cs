@@ -15,10 +15,14 @@ public abstract class Module : IDisposable
     private readonly List<ForwardHook> _forwardHooks = [];
     private readonly List<ForwardPreHook> _forwardPreHooks = [];
 
-    /// <summary>Called after <see cref="Forward"/> with (module, input, output); a non-null result replaces the output.</summary>
+    /// <summary>
+    /// Called after <see cref="Forward"/> with (module, input, output); a non-null result replaces the
+    /// output (the replaced one is disposed). The tensors are valid during the call only: the module's
+    /// container may dispose them afterwards, so a hook that keeps one keeps an <c>Alias()</c>.
+    /// </summary>
     public delegate Tensor? ForwardHook(Module module, Tensor input, Tensor output);
 
-    /// <summary>Called before <see cref="Forward"/> with (module, input); a non-null result replaces the input.</summary>
+    /// <summary>Called before <see cref="Forward"/> with (module, input); a non-null result replaces the input (and is disposed after the forward pass).</summary>
     public delegate Tensor? ForwardPreHook(Module module, Tensor input);
 
     /// <summary>True in training mode (batch norm uses batch statistics, dropout is active).</summary>
@@ -27,16 +31,40 @@ public abstract class Module : IDisposable
     /// <summary>The computation; call the module through <see cref="Call"/> so that hooks run.</summary>
     public abstract Tensor Forward(Tensor input);
 
-    /// <summary>Runs the forward pre-hooks, <see cref="Forward"/>, then the forward hooks.</summary>
+    /// <summary>
+    /// Runs the forward pre-hooks, <see cref="Forward"/>, then the forward hooks. An input a pre-hook
+    /// substitutes and an output a hook replaces are disposed once they are no longer needed (the
+    /// caller's input never is): a hook that keeps a tensor for later keeps an <c>Alias()</c> of it.
+    /// </summary>
     public Tensor Call(Tensor input)
     {
         if (_forwardPreHooks.Count == 0 && _forwardHooks.Count == 0) return Forward(input);
-        foreach (var hook in _forwardPreHooks.ToArray())
-            input = hook(this, input) ?? input;
-        var output = Forward(input);
-        foreach (var hook in _forwardHooks.ToArray())
-            output = hook(this, input, output) ?? output;
-        return output;
+        var x = input;
+        try
+        {
+            foreach (var hook in _forwardPreHooks.ToArray())
+            {
+                var replaced = hook(this, x);
+                if (replaced is null || ReferenceEquals(replaced, x)) continue;
+                if (!ReferenceEquals(x, input)) x.Dispose();
+                x = replaced;
+            }
+            var output = Forward(x);
+            foreach (var hook in _forwardHooks.ToArray())
+            {
+                var replaced = hook(this, x, output);
+                if (replaced is null || ReferenceEquals(replaced, output)) continue;
+                // The output a caller gets is always a tensor object of its own (never the input object).
+                if (ReferenceEquals(replaced, input) || ReferenceEquals(replaced, x)) replaced = replaced.Alias();
+                output.Dispose();
+                output = replaced;
+            }
+            return output;
+        }
+        finally
+        {
+            if (!ReferenceEquals(x, input)) x.Dispose();
+        }
     }
 
     /// <summary>Registers a forward hook; dispose the result to remove it.</summary>
@@ -115,32 +143,49 @@ public abstract class Module : IDisposable
     /// <summary>Direct children with their names.</summary>
     public IEnumerable<(string Name, Module Module)> NamedChildren() => _children.Items;
 
-    /// <summary>This module ("") and every descendant, with dotted paths, depth first in registration order.</summary>
+    /// <summary>
+    /// This module ("") and every descendant, with dotted paths, depth first in registration order. A
+    /// module registered in several places is listed once, under its first path (as PyTorch's
+    /// <c>named_modules</c>).
+    /// </summary>
     public IEnumerable<(string Path, Module Module)> NamedModules(string prefix = "")
+    {
+        var seen = new HashSet<Module>(ReferenceEqualityComparer.Instance);
+        foreach (var item in AllModules(prefix))
+            if (seen.Add(item.Module)) yield return item;
+    }
+
+    /// <summary>Every module under every path it is registered at (state dicts list shared modules under each path, as PyTorch).</summary>
+    private IEnumerable<(string Path, Module Module)> AllModules(string prefix = "")
     {
         yield return (prefix, this);
         foreach (var (name, child) in _children.Items)
-            foreach (var item in child.NamedModules(prefix.Length == 0 ? name : prefix + "." + name))
+            foreach (var item in child.AllModules(prefix.Length == 0 ? name : prefix + "." + name))
                 yield return item;
     }
 
-    /// <summary>Every parameter with its dotted path (e.g. <c>layer1.0.conv1.weight</c>).</summary>
+    /// <summary>
+    /// Every parameter with its dotted path (e.g. <c>layer1.0.conv1.weight</c>); a shared parameter is
+    /// listed once, under its first path (as PyTorch's <c>named_parameters</c>).
+    /// </summary>
     public IEnumerable<(string Path, Parameter Parameter)> NamedParameters(bool recurse = true)
     {
+        var seen = new HashSet<Tensor>(ReferenceEqualityComparer.Instance);
         foreach (var (prefix, module) in recurse ? NamedModules() : [("", this)])
             foreach (var (name, p) in module._parameters.Items)
-                if (p is not null) yield return (Join(prefix, name), p);
+                if (p is not null && seen.Add(p)) yield return (Join(prefix, name), p);
     }
 
-    /// <summary>Every parameter.</summary>
+    /// <summary>Every parameter, each once (what an optimizer takes).</summary>
     public IEnumerable<Parameter> Parameters(bool recurse = true) => NamedParameters(recurse).Select(p => p.Parameter);
 
-    /// <summary>Every buffer with its dotted path (e.g. <c>bn1.running_mean</c>).</summary>
+    /// <summary>Every buffer with its dotted path (e.g. <c>bn1.running_mean</c>); a shared buffer is listed once.</summary>
     public IEnumerable<(string Path, Tensor Buffer)> NamedBuffers(bool recurse = true)
     {
+        var seen = new HashSet<Tensor>(ReferenceEqualityComparer.Instance);
         foreach (var (prefix, module) in recurse ? NamedModules() : [("", this)])
             foreach (var (name, b) in module._buffers.Items)
-                if (b is not null) yield return (Join(prefix, name), b);
+                if (b is not null && seen.Add(b)) yield return (Join(prefix, name), b);
     }
 
     private static string Join(string prefix, string name) => prefix.Length == 0 ? name : prefix + "." + name;
@@ -190,82 +235,133 @@ public abstract class Module : IDisposable
         foreach (var p in Parameters()) p.Grad = null;
     }
 
-    /// <summary>Moves every parameter and buffer to <paramref name="device"/> in place.</summary>
-    public Module To(Device device) => Apply(t => t.To(device));
+    /// <summary>Moves every parameter (with its gradient) and buffer to <paramref name="device"/> in place.</summary>
+    public Module To(Device device) => Apply(null, device);
 
-    /// <summary>Converts every floating parameter and buffer to <paramref name="dtype"/> in place.</summary>
-    public Module To(ScalarType dtype) => Apply(t => t.DType.IsFloatingPoint() ? t.To(dtype) : t.Alias());
+    /// <summary>
+    /// Converts every floating parameter (with its gradient) and floating buffer to
+    /// <paramref name="dtype"/> in place; integer buffers (e.g. <c>num_batches_tracked</c>) keep their type.
+    /// The parameter objects stay the same, so optimizers built before still hold them.
+    /// </summary>
+    public Module To(ScalarType dtype) => Apply(dtype, null);
 
-    private Module Apply(Func<Tensor, Tensor> convert)
+    private Module Apply(ScalarType? dtype, Device? device)
     {
+        (ScalarType, Device)? Target(Tensor t)
+        {
+            var type = dtype is { } d && t.DType.IsFloatingPoint() ? d : t.DType;
+            var dev = device ?? t.Device;
+            return type == t.DType && dev == t.Device ? null : (type, dev);
+        }
+
         using (Autograd.NoGrad())
         {
             foreach (var p in Parameters())
             {
+                if (Target(p) is not { } target) continue;
+                var (type, dev) = target;
                 var requires = p.RequiresGrad;
-                using var converted = convert(p);
-                p.ReplaceWith(converted.Detach());
+                using var grad = p.Grad;
+                using (var converted = p.To(type, dev)) p.ReplaceWith(DisposeScope.Detach(converted.Detach()));
                 if (requires) p.RequiresGrad_();
+                if (grad is not null)
+                {
+                    using var convertedGrad = grad.To(type, dev);
+                    p.Grad = convertedGrad;
+                }
             }
-            foreach (var (_, b) in NamedBuffers()) b.ReplaceWith(convert(b));
+            foreach (var (_, b) in NamedBuffers())
+                if (Target(b) is { } target) b.ReplaceWith(DisposeScope.Detach(b.To(target.Item1, target.Item2)));
         }
         return this;
     }
 
     // ------------------------------------------------------------ state dicts
 
+    /// <summary>Every parameter and persistent buffer as (state-dict key, owning module, local name, tensor), in PyTorch's order.</summary>
+    private IEnumerable<(string Key, Module Module, string Name, Tensor Tensor)> StateEntries()
+    {
+        foreach (var (prefix, module) in AllModules())
+        {
+            foreach (var (name, p) in module._parameters.Items)
+                if (p is not null) yield return (Join(prefix, name), module, name, p);
+            foreach (var (name, b) in module._buffers.Items)
+                if (b is not null && !module._nonPersistent.Contains(name)) yield return (Join(prefix, name), module, name, b);
+        }
+    }
+
     /// <summary>
-    /// Parameters and persistent buffers by PyTorch key (detached handles sharing storage; dispose
-    /// them, or the returned dictionary's values, when done).
+    /// Parameters and persistent buffers by PyTorch key, in PyTorch's order (a module's own parameters,
+    /// then its buffers, then its children's; a shared module under each of its paths). The values are
+    /// detached handles sharing storage with the module: dispose them when done.
     /// </summary>
     public Dictionary<string, Tensor> StateDict()
     {
         var result = new Dictionary<string, Tensor>();
-        foreach (var (prefix, module) in NamedModules())
-        {
-            foreach (var (name, p) in module._parameters.Items)
-                if (p is not null) result[Join(prefix, name)] = DisposeScope.Detach(p.Detach());
-            foreach (var (name, b) in module._buffers.Items)
-                if (b is not null && !module._nonPersistent.Contains(name)) result[Join(prefix, name)] = DisposeScope.Detach(b.Detach());
-        }
+        foreach (var (key, _, _, tensor) in StateEntries()) result[key] = DisposeScope.Detach(tensor.Detach());
         return result;
     }
 
     /// <summary>
-    /// Copies matching tensors into the parameters and buffers. With <paramref name="strict"/>, any
-    /// missing, unexpected or wrongly shaped key is an error listing every mismatch; otherwise the
-    /// mismatches are reported and the matching keys are loaded.
+    /// The value a state-dict entry of this module's own parameter or buffer <paramref name="name"/>
+    /// takes when a state dict lacks it, or null when it is required (PyTorch's per-module
+    /// <c>_load_from_state_dict</c> hook; batch norm defaults <c>num_batches_tracked</c> to 0, as PyTorch
+    /// does for checkpoints without version metadata).
+    /// </summary>
+    protected virtual Tensor? DefaultStateDictEntry(string name) => null;
+
+    /// <summary>
+    /// Copies matching tensors into the parameters and buffers (converting their type). With
+    /// <paramref name="strict"/>, any missing, unexpected or wrongly shaped key is an error listing every
+    /// mismatch and nothing is loaded; otherwise the mismatches are reported and the matching keys are
+    /// loaded. As PyTorch, a one-element 1-D tensor loads into a 0-D entry.
     /// </summary>
     public StateDictReport LoadStateDict(IReadOnlyDictionary<string, Tensor> stateDict, bool strict = true)
     {
-        var own = new Dictionary<string, Tensor>();
-        foreach (var (prefix, module) in NamedModules())
-        {
-            foreach (var (name, p) in module._parameters.Items)
-                if (p is not null) own[Join(prefix, name)] = p;
-            foreach (var (name, b) in module._buffers.Items)
-                if (b is not null && !module._nonPersistent.Contains(name)) own[Join(prefix, name)] = b;
-        }
-        var missing = own.Keys.Where(k => !stateDict.ContainsKey(k)).ToList();
-        var unexpected = stateDict.Keys.Where(k => !own.ContainsKey(k)).ToList();
+        ArgumentNullException.ThrowIfNull(stateDict);
+        var own = StateEntries().ToList();
+        var ownKeys = own.Select(e => e.Key).ToHashSet();
+        var missing = new List<string>();
+        var defaults = new List<(Tensor Target, Tensor Value)>();
         var wrongShape = new List<StateDictReport.ShapeMismatch>();
-        foreach (var (key, target) in own)
+        var loads = new List<(Tensor Target, Tensor Source)>();
+        try
         {
-            if (!stateDict.TryGetValue(key, out var source)) continue;
-            if (!source.Shape.SequenceEqual(target.Shape)) wrongShape.Add(new(key, target.Shape, source.Shape));
-        }
-        var report = new StateDictReport(missing, unexpected, wrongShape);
-        if (strict && !report.IsExactMatch) throw new StateDictMismatchException(GetType().Name, report);
-
-        using (Autograd.NoGrad())
-        {
-            foreach (var (key, target) in own)
+            foreach (var (key, module, name, target) in own)
             {
-                if (!stateDict.TryGetValue(key, out var source) || !source.Shape.SequenceEqual(target.Shape)) continue;
-                target.Copy_(source);
+                if (!stateDict.TryGetValue(key, out var source))
+                {
+                    if (module.DefaultStateDictEntry(name) is { } value) defaults.Add((target, value));
+                    else missing.Add(key);
+                }
+                else if (source.Shape.SequenceEqual(target.Shape) || (target.Dim == 0 && source.Shape is [1]))
+                    loads.Add((target, source));
+                else
+                    wrongShape.Add(new(key, target.Shape, source.Shape));
             }
+            var unexpected = stateDict.Keys.Where(k => !ownKeys.Contains(k)).ToList();
+            var report = new StateDictReport(missing, unexpected, wrongShape);
+            if (strict && !report.IsExactMatch) throw new StateDictMismatchException(GetType().Name, report);
+
+            using (Autograd.NoGrad())
+            {
+                foreach (var (target, source) in loads)
+                {
+                    if (target.Dim == 0 && source.Dim == 1)
+                    {
+                        using var element = source.Reshape();
+                        target.Copy_(element);
+                    }
+                    else target.Copy_(source);
+                }
+                foreach (var (target, value) in defaults) target.Copy_(value);
+            }
+            return report;
         }
-        return report;
+        finally
+        {
+            foreach (var (_, value) in defaults) value.Dispose();
+        }
     }
 
     // ------------------------------------------------------------ disposal

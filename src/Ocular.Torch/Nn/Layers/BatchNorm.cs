@@ -57,6 +57,13 @@ public abstract class BatchNormBase : Module
             Weight, Bias, useBatchStats, momentum, Eps);
     }
 
+    /// <summary>
+    /// A state dict without <c>num_batches_tracked</c> (checkpoints from before PyTorch 0.4.1, such as
+    /// some torchvision weights) loads with the count set to 0, as PyTorch's batch norm does.
+    /// </summary>
+    protected override Tensor? DefaultStateDictEntry(string name) =>
+        name == "num_batches_tracked" && NumBatchesTracked is not null ? Tensor.Zeros([], ScalarType.Int64) : null;
+
     /// <inheritdoc/>
     protected override string ExtraRepr() => $"{NumFeatures}, eps={Eps}, momentum={Momentum?.ToString() ?? "None"}, affine={(Weight is null ? "False" : "True")}";
 }

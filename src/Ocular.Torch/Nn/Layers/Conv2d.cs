@@ -23,8 +23,12 @@ public sealed class Conv2d : Module
     /// <summary>The bias [out], or null.</summary>
     public Parameter? Bias => GetParameter("bias");
 
-    /// <summary>Creates the layer; weights are Kaiming-uniform (a = √5) and the bias U(±1/√fan_in), as PyTorch.</summary>
-    public Conv2d(long inChannels, long outChannels, Pair kernelSize, Pair? stride = null, Pair? padding = null, Pair? dilation = null, long groups = 1, bool bias = true)
+    /// <summary>
+    /// Creates the layer; weights are Kaiming-uniform (a = √5) and the bias U(±1/√fan_in), as PyTorch,
+    /// drawn from <paramref name="generator"/> (libtorch's global generator when null, so that
+    /// <c>Engine.ManualSeed(s)</c> gives PyTorch's numbers after <c>torch.manual_seed(s)</c>).
+    /// </summary>
+    public Conv2d(long inChannels, long outChannels, Pair kernelSize, Pair? stride = null, Pair? padding = null, Pair? dilation = null, long groups = 1, bool bias = true, Generator? generator = null)
     {
         if (inChannels % groups != 0 || outChannels % groups != 0)
             throw new ArgumentException($"in ({inChannels}) and out ({outChannels}) channels must be divisible by groups ({groups})");
@@ -37,20 +41,20 @@ public sealed class Conv2d : Module
         Groups = groups;
         RegisterParameter("weight", new Parameter(Tensor.Empty([outChannels, inChannels / groups, kernelSize.H, kernelSize.W])));
         RegisterParameter("bias", bias ? new Parameter(Tensor.Empty([outChannels])) : null);
-        ResetParameters();
+        ResetParameters(generator);
     }
 
-    /// <summary>PyTorch's <c>reset_parameters</c>.</summary>
-    public void ResetParameters()
+    /// <summary>PyTorch's <c>reset_parameters</c>, drawing from <paramref name="generator"/> (the global generator when null).</summary>
+    public void ResetParameters(Generator? generator = null)
     {
-        Init.KaimingUniform_(Weight, a: Math.Sqrt(5));
+        Init.KaimingUniform_(Weight, a: Math.Sqrt(5), generator: generator);
         if (Bias is { } b)
         {
             var (fanIn, _) = Init.CalculateFanInAndFanOut(Weight);
             if (fanIn != 0)
             {
                 var bound = 1 / Math.Sqrt(fanIn);
-                Init.Uniform_(b, -bound, bound);
+                Init.Uniform_(b, -bound, bound, generator);
             }
         }
     }
@@ -77,24 +81,29 @@ public sealed class Linear : Module
     /// <summary>The bias [out], or null.</summary>
     public Parameter? Bias => GetParameter("bias");
 
-    /// <summary>Creates the layer; weights Kaiming-uniform (a = √5), bias U(±1/√in), as PyTorch.</summary>
-    public Linear(long inFeatures, long outFeatures, bool bias = true)
+    /// <summary>
+    /// Creates the layer; weights Kaiming-uniform (a = √5), bias U(±1/√in), as PyTorch, drawn from
+    /// <paramref name="generator"/> (libtorch's global generator when null).
+    /// </summary>
+    public Linear(long inFeatures, long outFeatures, bool bias = true, Generator? generator = null)
     {
         InFeatures = inFeatures;
         OutFeatures = outFeatures;
         RegisterParameter("weight", new Parameter(Tensor.Empty([outFeatures, inFeatures])));
         RegisterParameter("bias", bias ? new Parameter(Tensor.Empty([outFeatures])) : null);
-        ResetParameters();
+        ResetParameters(generator);
     }
 
-    /// <summary>PyTorch's <c>reset_parameters</c>.</summary>
-    public void ResetParameters()
+    /// <summary>PyTorch's <c>reset_parameters</c>, drawing from <paramref name="generator"/> (the global generator when null).</summary>
+    public void ResetParameters(Generator? generator = null)
     {
-        Init.KaimingUniform_(Weight, a: Math.Sqrt(5));
+        Init.KaimingUniform_(Weight, a: Math.Sqrt(5), generator: generator);
         if (Bias is { } b)
         {
-            var bound = InFeatures > 0 ? 1 / Math.Sqrt(InFeatures) : 0;
-            Init.Uniform_(b, -bound, bound);
+            // PyTorch: fan_in from the weight, bound = 1/sqrt(fan_in) if fan_in > 0 else 0.
+            var (fanIn, _) = Init.CalculateFanInAndFanOut(Weight);
+            var bound = fanIn > 0 ? 1 / Math.Sqrt(fanIn) : 0;
+            Init.Uniform_(b, -bound, bound, generator);
         }
     }
 
