@@ -92,6 +92,13 @@ public class ElementwiseTests
         return [a.Eq(1), a.Ne(1), a.Lt(1), a.Le(1), a.Gt(1.5), a.Ge(2)];
     });
 
+    [Fact]
+    public void ComparisonRemainderAndLogicOperators() => G.Check("operators", c =>
+    {
+        var (a, b, m, n) = (c["a"], c["b"], c["m"], c["n"]);
+        return [a % 1.5, a % b, a < b, a > 0.5, a <= b, a >= -0.25, 0.5 < a, 0.5 >= a, m & n, m | n, ~m];
+    });
+
     [Fact] public void Where() => G.Check("where", c => Tensor.Where(c["c"], c["a"], c["b"]));
     [Fact] public void WhereScalar() => G.Check("where_scalar", c => Tensor.Where(c["c"], c["a"], 0.25));
 

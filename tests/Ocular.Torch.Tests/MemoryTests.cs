@@ -1,4 +1,5 @@
 using System.Globalization;
+using Xunit.Abstractions;
 using F = Ocular.Torch.Functional;
 
 namespace Ocular.Torch.Tests;
@@ -8,7 +9,7 @@ namespace Ocular.Torch.Tests;
 /// never run in parallel with other tests), so that other tests' allocations do not blur the reading.
 /// </summary>
 [Collection(GlobalStateCollection.Name)]
-public class MemoryTests
+public class MemoryTests(ITestOutputHelper output)
 {
     /// <summary>Resident set size of this process in bytes (second field of /proc/self/statm, in pages).</summary>
     private static long ResidentBytes()
@@ -20,8 +21,23 @@ public class MemoryTests
     // 10,000 steps of a small conv + linear classifier: forward, cross-entropy, backward, and an
     // in-place SGD update under NoGrad, each step in its own DisposeScope. After 500 warm-up steps,
     // resident memory may grow by at most 20 MB (a leaked step would cost ≥ 20 KB: 10,000 steps ≥ 200 MB).
+    // One libtorch thread: on a loaded machine OpenMP's spinning threads make these tiny ops ~40× slower.
     [Fact]
     public void TenThousandTrainingStepsRunInFlatMemory()
+    {
+        var threads = Engine.NumThreads;
+        Engine.SetNumThreads(1);
+        try
+        {
+            TrainInFlatMemory();
+        }
+        finally
+        {
+            Engine.SetNumThreads(threads);
+        }
+    }
+
+    private void TrainInFlatMemory()
     {
         const int warmUp = 500, steps = 10_000;
         const long boundBytes = 20L << 20;
@@ -66,6 +82,7 @@ public class MemoryTests
         for (var i = 0; i < steps; i++) last = Step(i % 1000 == 0);
         var after = ResidentBytes();
 
+        output.WriteLine($"loss {first:F4} → {last:F4}; resident {before / 1048576.0:F1} MB → {after / 1048576.0:F1} MB");
         Assert.True(last < first * 0.5, $"training did not progress: loss {first} → {last}");
         Assert.True(after - before < boundBytes,
             $"resident memory grew by {(after - before) / 1048576.0:F1} MB over {steps} steps (bound {boundBytes >> 20} MB)");

@@ -84,6 +84,14 @@ public class ViewsAndIndexingTests
     });
 
     [Fact]
+    public void SetItemScalarThroughIndexPut() => G.Check("setitem_scalar", c =>
+    {
+        var y = c["x"] * 1;
+        Assert.Same(y, y.IndexPut_([c["mask"]], 0.5));
+        return y;
+    });
+
+    [Fact]
     public void SetItemIndexTensor() => G.Check("setitem_index", c =>
     {
         var y = c["x"] * 1;
