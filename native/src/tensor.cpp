@@ -129,9 +129,10 @@ OCL_API int32_t ocl_is_leaf(Handle t) { return T(t).is_leaf() ? 1 : 0; }
 OCL_API int32_t ocl_defined(Handle t) { return T(t).defined() ? 1 : 0; }
 OCL_API int64_t ocl_storage_offset(Handle t) { return T(t).storage_offset(); }
 
+// Tensor.requires_grad_ (not set_requires_grad), so that turning it off on a non-leaf fails as in PyTorch.
 OCL_API int32_t ocl_set_requires_grad(Handle t, int32_t on) {
   OCL_TRY {
-    T(t).set_requires_grad(on != 0);
+    T(t).requires_grad_(on != 0);
     return 0;
   }
   OCL_CATCH(-1)

@@ -220,6 +220,13 @@ public class AutogradTests
     });
 
     [Fact]
+    public void GradientsThroughCopyAndZero() => G.Check("inplace_copy_zero_grad", c =>
+    {
+        var (x, z) = (c["x"], c["z"]);
+        return [(x * 1).Copy_(z * 2), (x * 1).Zero_().Add_(z), (x * 1).Mul_(0.5).Copy_(x.Exp())];
+    });
+
+    [Fact]
     public void InPlaceOnLeafRequiringGradIsTorchException()
     {
         using var scope = DisposeScope.Enter();

@@ -99,6 +99,13 @@ public class ElementwiseTests
         return [a % 1.5, a % b, a < b, a > 0.5, a <= b, a >= -0.25, 0.5 < a, 0.5 >= a, m & n, m | n, ~m];
     });
 
+    [Fact]
+    public void ToDtypeCarriesGradients() => G.Check("to_dtype_grad", c =>
+    {
+        var x = c["x"];
+        return [x.To(ScalarType.Float64), x.To(ScalarType.Float64).To(ScalarType.Float32) * 3, x.To(ScalarType.Float16).To(ScalarType.Float32)];
+    });
+
     [Fact] public void Where() => G.Check("where", c => Tensor.Where(c["c"], c["a"], c["b"]));
     [Fact] public void WhereScalar() => G.Check("where_scalar", c => Tensor.Where(c["c"], c["a"], 0.25));
 

@@ -74,6 +74,19 @@ public class ErrorTests
     }
 
     [Fact]
+    public void AutogradMisuseIsTorchException()
+    {
+        using var scope = DisposeScope.Enter();
+        var x = Tensor.Ones(2).RequiresGrad_();
+        var y = x * 2;
+        Throws(() => y.RequiresGrad_(false), "you can only change requires_grad flags of leaf variables.");
+        var i = Tensor.Ones([2], ScalarType.Int64);
+        Throws(() => i.RequiresGrad_(), "Only Tensors of floating point and complex dtype can require gradients");
+        var c = Tensor.Ones(2);
+        Throws(() => { c.Backward(); return c; }, "element 0 of tensors does not require grad and does not have a grad_fn");
+    }
+
+    [Fact]
     public void DisposedTensorsRaiseObjectDisposedException()
     {
         var live = Tensor.Ones(2);
