@@ -125,6 +125,41 @@ public class DisposeScopeTests
     }
 
     [Fact]
+    public void DisposingAnOuterScopeFirstNeverLeavesADisposedScopeCurrent()
+    {
+        var outer = DisposeScope.Enter();
+        var inner = DisposeScope.Enter();
+        var a = Tensor.Ones(1);
+        outer.Dispose();
+        Assert.Same(inner, DisposeScope.Current);
+        Assert.False(a.IsDisposed);
+        var b = Tensor.Ones(1);
+        inner.Dispose();
+        Assert.True(a.IsDisposed && b.IsDisposed);
+        Assert.Null(DisposeScope.Current);
+        using var c = Tensor.Ones(1); // belongs to no scope: nothing disposed will own it
+        using (var next = DisposeScope.Enter())
+        {
+            var d = next.Keep(Tensor.Ones(1));
+            Assert.False(d.IsDisposed);
+            d.Dispose();
+        }
+        Assert.False(c.IsDisposed);
+    }
+
+    [Fact]
+    public void ScopeDisposedOnAnotherThreadStopsOwning()
+    {
+        var scope = DisposeScope.Enter();
+        var t = new Thread(scope.Dispose);
+        t.Start();
+        t.Join();
+        Assert.Null(DisposeScope.Current);
+        using var after = Tensor.Ones(1);
+        Assert.Equal(0, scope.Count);
+    }
+
+    [Fact]
     public void ScopesArePerThread()
     {
         Tensor fromOtherThread = null!;
