@@ -124,6 +124,10 @@ public partial class Tensor
         fixed (long* s = shape) return Wrap(Native.ocl_randint(low, high, s, shape.Length, Generator.HandleOf(generator), (int)dtype, (int)d.Type, d.Index));
     }
 
+    /// <summary>Integers uniformly drawn from [0, <paramref name="high"/>) (as <c>torch.randint(high, size)</c>).</summary>
+    public static Tensor RandInt(long high, long[] shape, Generator? generator = null, ScalarType dtype = ScalarType.Int64, Device? device = null) =>
+        RandInt(0, high, shape, generator, dtype, device);
+
     /// <summary>A random permutation of 0 … n−1.</summary>
     public static Tensor RandPerm(long n, Generator? generator = null, ScalarType dtype = ScalarType.Int64, Device? device = null)
     {

@@ -157,6 +157,7 @@ public class CreationTests
         TensorAssert.Close(G["randn/s7_5x7"], With(7, g => Tensor.Randn([5, 7], g)), "randn(5, 7)", exact);
         TensorAssert.Close(G["randn/s3_f64"], With(3, g => Tensor.Randn([20], g, ScalarType.Float64)), "randn f64", exact);
         TensorAssert.Close(G["randint/s7_0_10"], With(7, g => Tensor.RandInt(0, 10, [12], g)), "randint", exact);
+        TensorAssert.Close(G["randint/s7_0_10"], With(7, g => Tensor.RandInt(10, [12], g)), "randint(high)", exact);
         TensorAssert.Close(G["randint/s9_m5_5_i32"], With(9, g => Tensor.RandInt(-5, 5, [2, 6], g, ScalarType.Int32)), "randint int32", exact);
         TensorAssert.Close(G["randperm/s7_10"], With(7, g => Tensor.RandPerm(10, g)), "randperm", exact);
     }

@@ -127,5 +127,9 @@ public class ViewsAndIndexingTests
         Assert.Equal(new float[] { 0, 0, -1, 5, 5, -1 }, x.ToArray<float>());
         using var t = x.Transpose(0, 1);
         Assert.Equal(new long[] { 1, 3 }, t.Strides);
+        Assert.False(t.IsContiguous);
+        Assert.Equal(new float[] { 0, 5, 0, 5, -1, -1 }, t.ToArray<float>()); // row-major order of the view
+        var e = Assert.Throws<TorchException>(() => t.DataSpan<float>());
+        Assert.Contains("contiguous", e.Message);
     }
 }
