@@ -93,12 +93,12 @@ at::Tensor binary(int32_t op, const at::Tensor& a, const at::Tensor& b) {
   }
 }
 
+// Python's `t + 2`, `t * 0.5`, `t / 3`, `t // 2` pass the number as a wrapped-number tensor (the
+// Scalar overloads of add/sub/mul/div are not bound in Python), so they take the default branch and
+// record the same autograd nodes (AddBackward0, MulBackward0, …); pow, remainder and comparisons
+// have Scalar overloads in Python too.
 at::Tensor binary_scalar(int32_t op, const at::Tensor& a, const at::Scalar& s) {
   switch (op) {
-    case 0: return at::add(a, s);
-    case 1: return at::sub(a, s);
-    case 2: return at::mul(a, s);
-    case 3: return at::div(a, s);
     case 4: return at::pow(a, s);
     case 5: return at::remainder(a, s);
     case 8: return at::eq(a, s);
@@ -107,7 +107,6 @@ at::Tensor binary_scalar(int32_t op, const at::Tensor& a, const at::Scalar& s) {
     case 11: return at::le(a, s);
     case 12: return at::gt(a, s);
     case 13: return at::ge(a, s);
-    case 17: return at::div(a, s, "floor");
     default: {
       // The scalar joins as a "wrapped number", so type promotion is that of a Python scalar.
       auto st = c10::scalar_to_tensor(s, a.device());

@@ -71,10 +71,28 @@ OCL_API Handle ocl_adaptive_max_pool2d(Handle input, const int64_t* size) {
   OCL_CATCH(nullptr)
 }
 
-OCL_API Handle ocl_dropout(Handle input, double p, int32_t training, int32_t inplace) {
+// F.dropout. With a generator the mask is drawn from it exactly as at::dropout's CPU path
+// (_dropout_impl in ATen/native/Dropout.cpp) draws it from the global generator:
+// noise = bernoulli(1 - p) / (1 - p), result = input * noise. A null generator calls at::dropout itself.
+OCL_API Handle ocl_dropout(Handle input, double p, int32_t training, int32_t inplace, Handle gen) {
   OCL_TRY {
-    if (inplace) return wrap(at::dropout_(T(input), p, training != 0));
-    return wrap(at::dropout(T(input), p, training != 0));
+    auto& x = T(input);
+    if (gen == nullptr) {
+      if (inplace) return wrap(at::dropout_(x, p, training != 0));
+      return wrap(at::dropout(x, p, training != 0));
+    }
+    TORCH_CHECK(p >= 0 && p <= 1, "dropout probability has to be between 0 and 1, but got ", p);
+    if (p == 0 || training == 0 || x.numel() == 0) return wrap(x);
+    at::Tensor noise;
+    if (p == 1) {
+      noise = at::zeros({}, x.options());
+    } else {
+      noise = at::empty_like(x, at::MemoryFormat::Contiguous);
+      noise.bernoulli_(1 - p, generator(gen));
+      noise.div_(1 - p);
+    }
+    if (inplace) return wrap(x.mul_(noise));
+    return wrap(x * noise);
   }
   OCL_CATCH(nullptr)
 }

@@ -129,9 +129,10 @@ OCL_API int32_t ocl_is_leaf(Handle t) { return T(t).is_leaf() ? 1 : 0; }
 OCL_API int32_t ocl_defined(Handle t) { return T(t).defined() ? 1 : 0; }
 OCL_API int64_t ocl_storage_offset(Handle t) { return T(t).storage_offset(); }
 
+// Tensor.requires_grad_ (not set_requires_grad), so that turning it off on a non-leaf fails as in PyTorch.
 OCL_API int32_t ocl_set_requires_grad(Handle t, int32_t on) {
   OCL_TRY {
-    T(t).set_requires_grad(on != 0);
+    T(t).requires_grad_(on != 0);
     return 0;
   }
   OCL_CATCH(-1)
@@ -494,6 +495,46 @@ OCL_API Handle ocl_masked_select(Handle t, Handle mask) {
 OCL_API Handle ocl_nonzero(Handle t) {
   OCL_TRY { return wrap(T(t).nonzero()); }
   OCL_CATCH(nullptr)
+}
+
+// Python-style indexing t[i0, i1, ...] through libtorch's own implementation of Python's rules
+// (ATen/TensorIndexing.h, the code behind torch's __getitem__ and __setitem__), so that views,
+// ellipsis, None, masks, index tensors and their error messages are exactly PyTorch's.
+// Entry k: kinds[k] = 0 integer (values[3k]), 1 slice (values[3k..3k+2] = start, stop, step),
+// 2 ellipsis, 3 None (new axis), 4 tensor (tensors[k]).
+static std::vector<at::indexing::TensorIndex> python_indices(const int32_t* kinds, const int64_t* values,
+                                                               const Handle* ts, int32_t n) {
+  std::vector<at::indexing::TensorIndex> v;
+  v.reserve(static_cast<size_t>(n));
+  for (int32_t k = 0; k < n; ++k) {
+    const int64_t* x = values + 3 * k;
+    switch (kinds[k]) {
+      case 0: v.emplace_back(x[0]); break;
+      case 1: v.emplace_back(at::indexing::Slice(x[0], x[1], x[2])); break;
+      case 2: v.emplace_back(at::indexing::Ellipsis); break;
+      case 3: v.emplace_back(c10::nullopt); break;
+      case 4: v.emplace_back(T(ts[k])); break;
+      default: throw std::invalid_argument("unknown index kind code " + std::to_string(kinds[k]));
+    }
+  }
+  return v;
+}
+
+OCL_API Handle ocl_index_get(Handle t, const int32_t* kinds, const int64_t* values, const Handle* ts, int32_t n) {
+  OCL_TRY { return wrap(T(t).index(python_indices(kinds, values, ts, n))); }
+  OCL_CATCH(nullptr)
+}
+
+// t[i0, i1, ...] = value (a tensor, broadcast; or, when `value` is null, the scalar `scalar`).
+OCL_API int32_t ocl_index_set(Handle t, const int32_t* kinds, const int64_t* values, const Handle* ts, int32_t n,
+                              Handle value, Scalar scalar) {
+  OCL_TRY {
+    auto indices = python_indices(kinds, values, ts, n);
+    if (value != nullptr) T(t).index_put_(indices, T(value));
+    else T(t).index_put_(indices, to_scalar(scalar));
+    return 0;
+  }
+  OCL_CATCH(-1)
 }
 
 static c10::List<c10::optional<at::Tensor>> index_list(const Handle* idx, int32_t n) {

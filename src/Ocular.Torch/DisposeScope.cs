@@ -33,14 +33,22 @@ public sealed class DisposeScope : IDisposable
     public static DisposeScope Enter() => new();
 
     /// <summary>The innermost open scope on this thread, if any.</summary>
-    public static DisposeScope? Current => _current;
+    public static DisposeScope? Current => Open(_current);
+
+    // Skips scopes already disposed out of order (an outer one before an inner one, or one disposed on
+    // another thread), so that no tensor is ever registered with a scope that will not free it.
+    private static DisposeScope? Open(DisposeScope? scope)
+    {
+        while (scope is { _disposed: true }) scope = scope._outer;
+        return scope;
+    }
 
     /// <summary>The number of tensors this scope will free.</summary>
     public int Count => _owned.Count(t => t.Scope == this && !t.IsDisposed);
 
     internal static void Register(Tensor t)
     {
-        var scope = _current;
+        var scope = Open(_current);
         if (scope is null) return;
         t.Scope = scope;
         scope._owned.Add(t);
@@ -51,8 +59,9 @@ public sealed class DisposeScope : IDisposable
     {
         if (tensor.Scope == this)
         {
-            tensor.Scope = _outer;
-            _outer?._owned.Add(tensor);
+            var outer = Open(_outer);
+            tensor.Scope = outer;
+            outer?._owned.Add(tensor);
         }
         return tensor;
     }
@@ -75,7 +84,7 @@ public sealed class DisposeScope : IDisposable
     {
         if (_disposed) return;
         _disposed = true;
-        if (_current == this) _current = _outer;
+        if (_current == this) _current = Open(_outer);
         var owned = _owned;
         _owned = [];
         foreach (var t in owned)

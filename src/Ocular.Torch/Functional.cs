@@ -82,11 +82,15 @@ public static class Functional
         return Wrap(Native.ocl_adaptive_max_pool2d(input.Handle, o));
     }
 
-    /// <summary>Zeroes elements with probability <paramref name="p"/> and scales the rest by 1/(1−p) when training (libtorch's global generator).</summary>
-    public static Tensor Dropout(Tensor input, double p = 0.5, bool training = true, bool inplace = false)
+    /// <summary>
+    /// Zeroes elements with probability <paramref name="p"/> and scales the rest by 1/(1−p) when training,
+    /// as <c>F.dropout</c>. The mask is drawn from <paramref name="generator"/>, or from libtorch's global
+    /// generator when it is null (a generator seeded with s draws the mask of <c>torch.manual_seed(s)</c>).
+    /// </summary>
+    public static Tensor Dropout(Tensor input, double p = 0.5, bool training = true, bool inplace = false, Generator? generator = null)
     {
         if (p is < 0 or > 1) throw new ArgumentOutOfRangeException(nameof(p), p, "dropout probability must be in [0, 1]");
-        return Wrap(Native.ocl_dropout(input.Handle, p, training ? 1 : 0, inplace ? 1 : 0));
+        return Wrap(Native.ocl_dropout(input.Handle, p, training ? 1 : 0, inplace ? 1 : 0, Generator.HandleOf(generator)));
     }
 
     /// <summary>Softmax along <paramref name="dim"/>.</summary>
@@ -191,6 +195,11 @@ public static class Functional
         return Wrap(Native.ocl_interpolate(input.Handle, code, o, outSize is null ? 0 : 1, s, alignCorners == true ? 1 : 0, antialias ? 1 : 0));
     }
 
+    /// <summary>Resizes [N, C, H, W] by the same <paramref name="scaleFactor"/> in both dimensions (<c>F.interpolate(x, scale_factor=s)</c>).</summary>
+    public static Tensor Interpolate(Tensor input, double scaleFactor, InterpolationMode mode = InterpolationMode.Nearest,
+        bool? alignCorners = null, bool antialias = false, bool recomputeScaleFactor = false) =>
+        Interpolate(input, null, (scaleFactor, scaleFactor), mode, alignCorners, antialias, recomputeScaleFactor);
+
     /// <summary>
     /// Pads the last dimensions: <paramref name="pad"/> lists (left, right, top, bottom, …); mode is
     /// "constant", "reflect", "replicate" or "circular".
@@ -220,8 +229,9 @@ public static class Functional
         var channels = batched.Size(1);
         var dtype = batched.DType.IsFloatingPoint() ? batched.DType : ScalarType.Float32;
         var x = batched.DType == dtype ? batched : batched.To(dtype);
-        var ky = Kernel1d(kernelSize.H, sy, dtype, batched.Device);
-        var kx = Kernel1d(kernelSize.W, sx, dtype, batched.Device);
+        // torchvision builds the 1-D kernels in float32 (torch.linspace's default) and then casts them.
+        var ky = Kernel1d(kernelSize.H, sy).To(dtype, batched.Device);
+        var kx = Kernel1d(kernelSize.W, sx).To(dtype, batched.Device);
         // torchvision: kernel2d = kernel1d_y[:, None] * kernel1d_x[None, :], one copy per channel.
         var kernel = ky.Unsqueeze(1).Mul(kx.Unsqueeze(0)).Expand(channels, 1, kernelSize.H, kernelSize.W);
         var padded = Pad(x, [kernelSize.W / 2, kernelSize.W / 2, kernelSize.H / 2, kernelSize.H / 2], "reflect");
@@ -231,10 +241,11 @@ public static class Functional
         return scope.Keep(blurred);
     }
 
-    private static Tensor Kernel1d(long size, double sigma, ScalarType dtype, Device device)
+    // torchvision's _get_gaussian_kernel1d: pdf = exp(-0.5 (x / σ)²) on linspace(−(k−1)/2, (k−1)/2, k), normalised.
+    private static Tensor Kernel1d(long size, double sigma)
     {
         var half = (size - 1) * 0.5;
-        using var x = Tensor.Linspace(-half, half, size, dtype, device);
+        using var x = Tensor.Linspace(-half, half, size);
         using var pdf = x.Div(sigma).Pow(2).Mul(-0.5).Exp();
         using var sum = pdf.Sum();
         return pdf.Div(sum);

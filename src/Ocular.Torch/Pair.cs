@@ -31,7 +31,7 @@ public enum Reduction
     Sum = 2,
 }
 
-/// <summary>Interpolation modes of <see cref="Functional.Interpolate"/>.</summary>
+/// <summary>Interpolation modes of <c>Functional.Interpolate</c> (<c>F.interpolate</c>'s <c>mode</c>).</summary>
 public enum InterpolationMode
 {
     /// <summary>PyTorch's legacy "nearest" (floor of the scaled index).</summary>

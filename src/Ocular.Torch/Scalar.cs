@@ -16,6 +16,9 @@ public readonly struct Scalar
     /// <summary>True when the value is an integer (or boolean).</summary>
     public bool IsIntegral => _value.Kind != 0;
 
+    /// <summary>The dtype PyTorch gives a tensor made from this value alone (<c>torch.tensor(v)</c>, <c>torch.full</c>): int64, bool or float32.</summary>
+    public ScalarType DefaultType => _value.Kind switch { 0 => ScalarType.Float32, 1 => ScalarType.Int64, _ => ScalarType.Bool };
+
     /// <summary>The value as a double.</summary>
     public double ToDouble() => _value.Kind == 0 ? _value.D : _value.I;
 

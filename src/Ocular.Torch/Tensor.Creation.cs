@@ -26,9 +26,9 @@ public partial class Tensor
             return Wrap(Native.ocl_from_data(d, bytes.Length, s, shape.Length, (int)dtype));
     }
 
-    /// <summary>A zero-dimensional tensor holding <paramref name="value"/>.</summary>
+    /// <summary>A zero-dimensional tensor holding <paramref name="value"/> (type as <see cref="Full"/>: int64, bool or float32 unless given).</summary>
     public static Tensor FromScalar(Scalar value, ScalarType? dtype = null, Device? device = null) =>
-        Full([], value, dtype ?? (value.IsIntegral ? ScalarType.Int64 : ScalarType.Float32), device);
+        Full([], value, dtype, device);
 
     /// <summary>An uninitialised tensor.</summary>
     public static unsafe Tensor Empty(long[] shape, ScalarType dtype = ScalarType.Float32, Device? device = null, bool requiresGrad = false)
@@ -57,12 +57,16 @@ public partial class Tensor
         fixed (long* s = shape) return Wrap(Native.ocl_ones(s, shape.Length, (int)dtype, (int)d.Type, d.Index)).RequiresGradIf(requiresGrad);
     }
 
-    /// <summary>A tensor filled with <paramref name="value"/> (float32 unless given).</summary>
+    /// <summary>
+    /// A tensor filled with <paramref name="value"/>. Without <paramref name="dtype"/> the type follows the
+    /// value, as <c>torch.full</c>: int64 for an integer, bool for a boolean, float32 for a floating value.
+    /// </summary>
     public static unsafe Tensor Full(long[] shape, Scalar value, ScalarType? dtype = null, Device? device = null, bool requiresGrad = false)
     {
         var d = DeviceOrCpu(device);
+        var type = dtype ?? value.DefaultType;
         fixed (long* s = shape)
-            return Wrap(Native.ocl_full(s, shape.Length, value.Native, (int)(dtype ?? ScalarType.Float32), (int)d.Type, d.Index)).RequiresGradIf(requiresGrad);
+            return Wrap(Native.ocl_full(s, shape.Length, value.Native, (int)type, (int)d.Type, d.Index)).RequiresGradIf(requiresGrad);
     }
 
     /// <summary>A tensor of zeros with the shape, type and device of <paramref name="like"/>.</summary>
@@ -119,6 +123,10 @@ public partial class Tensor
         var d = DeviceOrCpu(device);
         fixed (long* s = shape) return Wrap(Native.ocl_randint(low, high, s, shape.Length, Generator.HandleOf(generator), (int)dtype, (int)d.Type, d.Index));
     }
+
+    /// <summary>Integers uniformly drawn from [0, <paramref name="high"/>) (as <c>torch.randint(high, size)</c>).</summary>
+    public static Tensor RandInt(long high, long[] shape, Generator? generator = null, ScalarType dtype = ScalarType.Int64, Device? device = null) =>
+        RandInt(0, high, shape, generator, dtype, device);
 
     /// <summary>A random permutation of 0 … n−1.</summary>
     public static Tensor RandPerm(long n, Generator? generator = null, ScalarType dtype = ScalarType.Int64, Device? device = null)

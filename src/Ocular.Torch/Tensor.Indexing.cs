@@ -4,72 +4,57 @@ namespace Ocular.Torch;
 
 public partial class Tensor
 {
-    /// <summary>Python-style indexing: <c>t[0, 1..3, TensorIndex.Ellipsis, mask]</c>. Basic indices give views.</summary>
+    /// <summary>
+    /// Python-style indexing, exactly as PyTorch's <c>t[...]</c>: integers, slices (<c>1..^1</c>,
+    /// <see cref="TensorIndex.Slice"/>), <see cref="TensorIndex.Ellipsis"/>, <see cref="TensorIndex.NewAxis"/>,
+    /// int64 index tensors and boolean masks, e.g. <c>t[1, .., 1..^1, TensorIndex.Ellipsis, TensorIndex.NewAxis, idx, mask]</c>.
+    /// Integers and slices give views; index tensors and masks give copies. Out-of-range indices raise
+    /// <see cref="TorchException"/> with libtorch's message. Setting writes in place (broadcasting the value).
+    /// </summary>
     [System.Runtime.CompilerServices.IndexerName("Indexer")]
-    public Tensor this[params TensorIndex[] indices]
+    public unsafe Tensor this[params TensorIndex[] indices]
     {
-        get => ApplyIndices(indices);
-        set
-        {
-            using var target = ApplyBasicIndices(indices, out var tensorIndices);
-            if (tensorIndices is null) target.Copy_(value);
-            else target.IndexPut_(tensorIndices, value);
-        }
+        get => Wrap(WithIndices(indices, (k, v, t, n) => Native.ocl_index_get(Handle, k, v, t, n)));
+        set => TorchException.Check((int)WithIndices(indices, (k, v, t, n) =>
+            Native.ocl_index_set(Handle, k, v, t, n, value.Handle, default)));
     }
 
-    private Tensor ApplyIndices(TensorIndex[] indices)
+    /// <summary>In place: <c>t[indices] = value</c> for a number, as Python's <c>t[mask] = 0.5</c> (the value takes this tensor's type).</summary>
+    public unsafe Tensor IndexPut_(TensorIndex[] indices, Scalar value)
     {
-        var view = ApplyBasicIndices(indices, out var tensorIndices);
-        if (tensorIndices is null) return view;
-        using (view) return view.Index(tensorIndices);
+        TorchException.Check((int)WithIndices(indices, (k, v, t, n) =>
+            Native.ocl_index_set(Handle, k, v, t, n, TensorHandle.Null, value.Native)));
+        return this;
     }
 
-    // Applies integers, slices, ellipsis and new axes as views (as PyTorch's applySlicing does) and
-    // returns the positions of tensor indices relative to the resulting view.
-    private Tensor ApplyBasicIndices(TensorIndex[] indices, out Tensor?[]? tensorIndices)
-    {
-        var consuming = indices.Count(i => i.Kind is TensorIndex.IndexKind.Single or TensorIndex.IndexKind.Slice or TensorIndex.IndexKind.Tensor);
-        if (consuming > Dim) throw new IndexOutOfRangeException($"too many indices ({consuming}) for a tensor of dimension {Dim}");
-        if (indices.Count(i => i.Kind == TensorIndex.IndexKind.Ellipsis) > 1) throw new ArgumentException("an index can have only one ellipsis");
+    private unsafe delegate IntPtr IndexCall(int* kinds, long* values, IntPtr* tensors, int n);
 
-        var result = Alias();
-        var positions = new List<Tensor?>();
-        var hasTensor = false;
-        long dim = 0;
-        foreach (var index in indices)
+    // Marshals an indexing expression for the shim (native/src/tensor.cpp, python_indices), keeping
+    // the index tensors alive for the duration of the call.
+    private static unsafe IntPtr WithIndices(TensorIndex[] indices, IndexCall call)
+    {
+        var n = indices.Length;
+        var kinds = new int[n];
+        var values = new long[3 * n];
+        var handles = new IntPtr[n];
+        var tensors = new List<Tensor>();
+        for (var i = 0; i < n; i++)
         {
-            Tensor next;
-            switch (index.Kind)
-            {
-                case TensorIndex.IndexKind.Single:
-                    next = result.Select(dim, index.Value);
-                    break;
-                case TensorIndex.IndexKind.Slice:
-                    next = result.Slice(dim, index.Start, index.End, index.Step);
-                    positions.Add(null);
-                    dim++;
-                    break;
-                case TensorIndex.IndexKind.NewAxis:
-                    next = result.Unsqueeze(dim);
-                    positions.Add(null);
-                    dim++;
-                    break;
-                case TensorIndex.IndexKind.Ellipsis:
-                    var span = Dim - consuming;
-                    for (var k = 0; k < span; k++) positions.Add(null);
-                    dim += span;
-                    continue;
-                default:
-                    positions.Add(index.Tensor);
-                    hasTensor = true;
-                    dim++;
-                    continue;
-            }
-            result.Dispose();
-            result = next;
+            var index = indices[i];
+            kinds[i] = (int)index.Kind;
+            (values[3 * i], values[3 * i + 1], values[3 * i + 2]) = index.Kind == TensorIndex.IndexKind.Single
+                ? (index.Value, 0, 0)
+                : (index.Start, index.End, index.Step);
+            if (index.Tensor is not null) tensors.Add(index.Tensor);
         }
-        tensorIndices = hasTensor ? positions.ToArray() : null;
-        return result;
+        return WithHandles(tensors, (_, _) =>
+        {
+            for (var i = 0; i < n; i++) handles[i] = indices[i].Tensor?.Handle.DangerousGetHandle() ?? IntPtr.Zero;
+            fixed (int* k = kinds)
+            fixed (long* v = values)
+            fixed (IntPtr* t = handles)
+                return call(k, v, t, n);
+        });
     }
 
     /// <summary>Advanced indexing <c>t[i0, i1, …]</c> with index or mask tensors; null stands for a full slice.</summary>

@@ -337,4 +337,42 @@ public partial class Tensor
     public static Tensor operator /(Tensor a, Scalar b) => a.Div(b);
     /// <summary>Scalar divided by tensor.</summary>
     public static Tensor operator /(Scalar a, Tensor b) => Binary(BinaryOp.Div, a, b);
+    /// <summary>Python's <c>%</c>: remainder with the sign of the divisor.</summary>
+    public static Tensor operator %(Tensor a, Tensor b) => a.Remainder(b);
+    /// <summary>Python's <c>%</c>: remainder with the sign of the divisor.</summary>
+    public static Tensor operator %(Tensor a, Scalar b) => a.Remainder(b);
+
+    // Comparisons give bool tensors, as in Python. (== and != keep their .NET meaning, reference
+    // equality; use Eq and Ne for element-wise equality.)
+
+    /// <summary>Element-wise a &lt; b.</summary>
+    public static Tensor operator <(Tensor a, Tensor b) => a.Lt(b);
+    /// <summary>Element-wise a &gt; b.</summary>
+    public static Tensor operator >(Tensor a, Tensor b) => a.Gt(b);
+    /// <summary>Element-wise a ≤ b.</summary>
+    public static Tensor operator <=(Tensor a, Tensor b) => a.Le(b);
+    /// <summary>Element-wise a ≥ b.</summary>
+    public static Tensor operator >=(Tensor a, Tensor b) => a.Ge(b);
+    /// <summary>Element-wise a &lt; b.</summary>
+    public static Tensor operator <(Tensor a, Scalar b) => a.Lt(b);
+    /// <summary>Element-wise a &gt; b.</summary>
+    public static Tensor operator >(Tensor a, Scalar b) => a.Gt(b);
+    /// <summary>Element-wise a ≤ b.</summary>
+    public static Tensor operator <=(Tensor a, Scalar b) => a.Le(b);
+    /// <summary>Element-wise a ≥ b.</summary>
+    public static Tensor operator >=(Tensor a, Scalar b) => a.Ge(b);
+    /// <summary>Element-wise a &lt; b.</summary>
+    public static Tensor operator <(Scalar a, Tensor b) => b.Gt(a);
+    /// <summary>Element-wise a &gt; b.</summary>
+    public static Tensor operator >(Scalar a, Tensor b) => b.Lt(a);
+    /// <summary>Element-wise a ≤ b.</summary>
+    public static Tensor operator <=(Scalar a, Tensor b) => b.Ge(a);
+    /// <summary>Element-wise a ≥ b.</summary>
+    public static Tensor operator >=(Scalar a, Tensor b) => b.Le(a);
+    /// <summary>Python's <c>&amp;</c>: bit-wise and (logical for bool masks).</summary>
+    public static Tensor operator &(Tensor a, Tensor b) => a.BitwiseAnd(b);
+    /// <summary>Python's <c>|</c>: bit-wise or (logical for bool masks).</summary>
+    public static Tensor operator |(Tensor a, Tensor b) => a.BitwiseOr(b);
+    /// <summary>Python's <c>~</c>: bit-wise not (logical for bool masks).</summary>
+    public static Tensor operator ~(Tensor a) => a.BitwiseNot();
 }

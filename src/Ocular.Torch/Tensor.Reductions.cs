@@ -60,11 +60,17 @@ public partial class Tensor
         fixed (long* p = dims) return Wrap(Native.ocl_amax_amin(0, Handle, p, dims.Length, keepDim ? 1 : 0));
     }
 
-    /// <summary>Minimum over <paramref name="dims"/> (all when empty).</summary>
+    /// <summary>Minimum over <paramref name="dims"/> (all when empty); gradient spread evenly over ties.</summary>
     public unsafe Tensor Amin(long[] dims, bool keepDim = false)
     {
         fixed (long* p = dims) return Wrap(Native.ocl_amax_amin(1, Handle, p, dims.Length, keepDim ? 1 : 0));
     }
+
+    /// <summary>Maximum over <paramref name="dim"/> (as <c>t.amax(dim)</c>).</summary>
+    public Tensor Amax(long dim, bool keepDim = false) => Amax([dim], keepDim);
+
+    /// <summary>Minimum over <paramref name="dim"/> (as <c>t.amin(dim)</c>).</summary>
+    public Tensor Amin(long dim, bool keepDim = false) => Amin([dim], keepDim);
 
     /// <summary>Index of the largest element (flattened), or along <paramref name="dim"/>.</summary>
     public Tensor Argmax(long? dim = null, bool keepDim = false) =>
@@ -121,6 +127,12 @@ public partial class Tensor
     /// <summary>Variance over <paramref name="dims"/> (all when null) with <paramref name="correction"/> (1 = unbiased).</summary>
     public unsafe Tensor Var(long[]? dims = null, long correction = 1, bool keepDim = false) =>
         Wrap(Dims(dims, (p, n) => Native.ocl_std_var(1, Handle, (long*)p, n, correction, keepDim ? 1 : 0)));
+
+    /// <summary>Standard deviation over <paramref name="dim"/> (as <c>t.std(dim, correction=…)</c>).</summary>
+    public Tensor Std(long dim, long correction = 1, bool keepDim = false) => Std([dim], correction, keepDim);
+
+    /// <summary>Variance over <paramref name="dim"/> (as <c>t.var(dim, correction=…)</c>).</summary>
+    public Tensor Var(long dim, long correction = 1, bool keepDim = false) => Var([dim], correction, keepDim);
 
     /// <summary>The vector p-norm over <paramref name="dims"/> (all when null).</summary>
     public unsafe Tensor Norm(double p = 2, long[]? dims = null, bool keepDim = false) =>

@@ -7,7 +7,8 @@ namespace Ocular.Torch;
 /// </summary>
 public readonly struct TensorIndex
 {
-    internal enum IndexKind { Single, Slice, Ellipsis, NewAxis, Tensor }
+    // The codes of the shim's python_indices (native/src/tensor.cpp).
+    internal enum IndexKind { Single = 0, Slice = 1, Ellipsis = 2, NewAxis = 3, Tensor = 4 }
 
     internal IndexKind Kind { get; }
     internal long Value { get; }

@@ -13,7 +13,7 @@ internal static partial class Native
     [LibraryImport(Library)] internal static unsafe partial IntPtr ocl_avg_pool2d(TensorHandle input, long* kernel, long* stride, long* padding, int ceilMode, int countIncludePad, long divisorOverride);
     [LibraryImport(Library)] internal static unsafe partial IntPtr ocl_adaptive_avg_pool2d(TensorHandle input, long* size);
     [LibraryImport(Library)] internal static unsafe partial IntPtr ocl_adaptive_max_pool2d(TensorHandle input, long* size);
-    [LibraryImport(Library)] internal static partial IntPtr ocl_dropout(TensorHandle input, double p, int training, int inplace);
+    [LibraryImport(Library)] internal static partial IntPtr ocl_dropout(TensorHandle input, double p, int training, int inplace, GeneratorHandle gen);
     [LibraryImport(Library)] internal static partial IntPtr ocl_softmax(int op, TensorHandle input, long dim);
     [LibraryImport(Library)] internal static partial IntPtr ocl_leaky_relu(TensorHandle input, double slope);
     [LibraryImport(Library)] internal static partial IntPtr ocl_one_hot(TensorHandle labels, long classes);

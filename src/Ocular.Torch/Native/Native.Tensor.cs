@@ -104,6 +104,8 @@ internal static partial class Native
     [LibraryImport(Library)] internal static partial int ocl_masked_fill_(TensorHandle t, TensorHandle mask, NativeScalar value);
     [LibraryImport(Library)] internal static partial IntPtr ocl_masked_select(TensorHandle t, TensorHandle mask);
     [LibraryImport(Library)] internal static partial IntPtr ocl_nonzero(TensorHandle t);
+    [LibraryImport(Library)] internal static unsafe partial IntPtr ocl_index_get(TensorHandle t, int* kinds, long* values, IntPtr* tensors, int n);
+    [LibraryImport(Library)] internal static unsafe partial int ocl_index_set(TensorHandle t, int* kinds, long* values, IntPtr* tensors, int n, TensorHandle value, NativeScalar scalar);
     [LibraryImport(Library)] internal static unsafe partial IntPtr ocl_index(TensorHandle t, IntPtr* indices, int n);
     [LibraryImport(Library)] internal static unsafe partial int ocl_index_put_(TensorHandle t, IntPtr* indices, int n, TensorHandle values, int accumulate);
 }
