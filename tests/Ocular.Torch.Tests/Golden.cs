@@ -23,6 +23,14 @@ internal readonly record struct Tolerance(double RTol, double ATol)
 /// <summary>Assertions that compare tensors with <see cref="Tolerance"/>.</summary>
 internal static class TensorAssert
 {
+    /// <summary>Exact comparison: element type, shape and every byte.</summary>
+    public static void Equal(Tensor expected, Tensor actual, string what = "")
+    {
+        Assert.True(expected.DType == actual.DType, $"{what}: dtype {actual.DType}, expected {expected.DType}");
+        Assert.True(expected.Shape.SequenceEqual(actual.Shape), $"{what}: shape {Tensor.ShapeString(actual.Shape)}, expected {Tensor.ShapeString(expected.Shape)}");
+        Assert.True(expected.ToBytes().AsSpan().SequenceEqual(actual.ToBytes()), $"{what}: values differ");
+    }
+
     /// <summary>Same dtype, same shape, and values within the dtype's tolerance (or <paramref name="tolerance"/>).</summary>
     public static void Close(Tensor expected, Tensor actual, string what, Tolerance? tolerance = null)
     {

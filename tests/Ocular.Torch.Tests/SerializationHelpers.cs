@@ -16,17 +16,6 @@ internal sealed class TempDir : IDisposable
     }
 }
 
-/// <summary>Exact comparisons of tensors: element type, shape and every byte.</summary>
-internal static class TensorAssert
-{
-    public static void Equal(Tensor expected, Tensor actual, string what = "")
-    {
-        Assert.True(expected.DType == actual.DType, $"{what}: dtype {actual.DType}, expected {expected.DType}");
-        Assert.True(expected.Shape.SequenceEqual(actual.Shape), $"{what}: shape {Tensor.ShapeString(actual.Shape)}, expected {Tensor.ShapeString(expected.Shape)}");
-        Assert.True(expected.ToBytes().AsSpan().SequenceEqual(actual.ToBytes()), $"{what}: values differ");
-    }
-}
-
 /// <summary>Writes pickles opcode by opcode, to craft hostile or corrupt inputs in tests.</summary>
 internal sealed class PickleBuilder
 {
