@@ -7,7 +7,7 @@ namespace Ocular.Torch.Interop;
 /// Finds and loads <c>libocular_native.so</c> (at <c>OCULAR_NATIVE_LIBRARY</c> when set, else beside the assemblies),
 /// then sets libtorch's intra-op thread count. A missing library or libtorch fails once, clearly.
 /// </summary>
-internal static class NativeLoader
+internal static partial class NativeLoader
 {
     internal const string SetupHint =
         "Run the README set-up command (./test.sh or ./demo.sh at the repository root): it installs libtorch-dev, " +
@@ -62,6 +62,7 @@ internal static class NativeLoader
                 if (!string.IsNullOrEmpty(here)) candidates.Add(Path.Combine(here, "libocular_native.so"));
             }
 
+            PreferPassiveOpenMpWaiting();
             var errors = new List<string>();
             foreach (var candidate in candidates.Distinct())
             {
@@ -83,6 +84,25 @@ internal static class NativeLoader
         }
         Engine.InitializeThreads();
     }
+}
+
+internal static partial class NativeLoader
+{
+    /// <summary>
+    /// libgomp reads OMP_WAIT_POLICY once, when libtorch loads it. Its default lets idle worker threads
+    /// spin, which on a small or shared machine (2 cores, parallel tests, data-loader threads) steals
+    /// the CPU from the threads doing work — small operations were measured 40× slower. Ocular asks for
+    /// passive waiting unless the user set the variable. .NET's Environment.SetEnvironmentVariable does
+    /// not reach the C environment, so libc's setenv is called directly, before the library loads.
+    /// </summary>
+    private static void PreferPassiveOpenMpWaiting()
+    {
+        if (Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") is not null || !OperatingSystem.IsLinux()) return;
+        setenv("OMP_WAIT_POLICY", "PASSIVE", 0);
+    }
+
+    [LibraryImport("libc", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int setenv(string name, string value, int overwrite);
 }
 
 /// <summary>Thrown when the native shim or the libraries it links (libtorch, OpenCV) cannot be loaded.</summary>
