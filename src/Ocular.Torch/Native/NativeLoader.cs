@@ -23,8 +23,17 @@ internal static class NativeLoader
     /// <summary>
     /// Makes the P/Invoke declarations of <paramref name="assembly"/> resolve to the shim; each
     /// assembly's <c>Native</c> class calls this from its static constructor, which runs before its first call.
+    /// Idempotent: several classes of one assembly may register it (.NET accepts one resolver per assembly).
     /// </summary>
-    internal static void RegisterFor(Assembly assembly) => NativeLibrary.SetDllImportResolver(assembly, Resolve);
+    internal static void RegisterFor(Assembly assembly)
+    {
+        lock (Registered)
+        {
+            if (Registered.Add(assembly)) NativeLibrary.SetDllImportResolver(assembly, Resolve);
+        }
+    }
+
+    private static readonly HashSet<Assembly> Registered = [];
 
     private static IntPtr Resolve(string name, Assembly assembly, DllImportSearchPath? path)
     {
