@@ -19,6 +19,7 @@ public sealed class Batch : IDisposable
         ConceptNames = conceptNames;
         Indices = indices;
         Paths = paths;
+        Interlocked.Increment(ref _live);
     }
 
     /// <summary>
@@ -48,9 +49,17 @@ public sealed class Batch : IDisposable
     /// <summary>The number of samples.</summary>
     public int Count => Indices.Count;
 
+    private static int _live;
+    private int _disposed;
+
+    /// <summary>The batches created and not yet disposed in this process (for leak tests).</summary>
+    internal static int Live => Volatile.Read(ref _live);
+
     /// <summary>Releases the tensors.</summary>
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
+        Interlocked.Decrement(ref _live);
         Images.Dispose();
         Labels.Dispose();
         EvidenceMasks?.Dispose();

@@ -1,4 +1,5 @@
 using Ocular.Torch;
+using Ocular.Vision.Interop;
 
 namespace Ocular.Vision.Data;
 
@@ -11,7 +12,8 @@ namespace Ocular.Vision.Data;
 internal sealed class BatchPipeline : IDisposable
 {
     private readonly Func<int, BatchResult> _build;
-    private readonly TaskCompletionSource<BatchResult>?[] _slots;
+    private readonly TaskCompletionSource<BatchResult>[] _slots;
+    private readonly bool[] _taken;
     private readonly SemaphoreSlim _tickets;
     private readonly CancellationTokenSource _stop = new();
     private readonly Thread[] _threads;
@@ -20,7 +22,8 @@ internal sealed class BatchPipeline : IDisposable
     public BatchPipeline(int count, int workers, int prefetch, Func<int, BatchResult> build)
     {
         _build = build;
-        _slots = new TaskCompletionSource<BatchResult>?[count];
+        _slots = new TaskCompletionSource<BatchResult>[count];
+        _taken = new bool[count];
         for (var b = 0; b < count; b++) _slots[b] = new TaskCompletionSource<BatchResult>();
         _tickets = new SemaphoreSlim(prefetch);
         _threads = new Thread[workers];
@@ -34,11 +37,10 @@ internal sealed class BatchPipeline : IDisposable
     /// <summary>Waits for batch <paramref name="b"/> (taken in order) and returns it, or throws its exception.</summary>
     public BatchResult Take(int b)
     {
-        var slot = _slots[b]!;
-        _slots[b] = null;
+        _taken[b] = true; // from here on the consumer owns the result (or the exception)
         try
         {
-            return slot.Task.GetAwaiter().GetResult();
+            return _slots[b].Task.GetAwaiter().GetResult();
         }
         finally
         {
@@ -48,8 +50,10 @@ internal sealed class BatchPipeline : IDisposable
 
     private void Work()
     {
-        // Grad mode is thread-local in libtorch: data work never records a graph.
+        // Grad mode is thread-local in libtorch: data work never records a graph. One intra-op thread per
+        // worker (PyTorch's workers call torch.set_num_threads(1)): the workers are the parallelism.
         using var noGrad = Autograd.NoGrad();
+        NativeThreads.SetForCurrentThread(1);
         while (true)
         {
             try
@@ -62,7 +66,7 @@ internal sealed class BatchPipeline : IDisposable
             }
             var b = Interlocked.Increment(ref _next);
             if (b >= _slots.Length || _stop.IsCancellationRequested) return;
-            var slot = _slots[b]!;
+            var slot = _slots[b];
             try
             {
                 slot.SetResult(_build(b));
@@ -79,9 +83,9 @@ internal sealed class BatchPipeline : IDisposable
     {
         _stop.Cancel();
         foreach (var thread in _threads) thread.Join();
-        foreach (var slot in _slots)
+        for (var b = 0; b < _slots.Length; b++)
         {
-            if (slot is not null && slot.Task.IsCompletedSuccessfully) slot.Task.Result.Batch?.Dispose();
+            if (!_taken[b] && _slots[b].Task.IsCompletedSuccessfully) _slots[b].Task.Result.Batch?.Dispose();
         }
         _stop.Dispose();
         _tickets.Dispose();

@@ -1,5 +1,6 @@
 using Ocular.Torch;
 using Ocular.Vision.Data;
+using Ocular.Vision.Interop;
 using F = Ocular.Torch.Functional;
 
 namespace Ocular.Vision.Datasets.Shapes;
@@ -86,6 +87,8 @@ public sealed class ShapesDataset : IImageDataset
     public Sample Get(int index)
     {
         DatasetChecks.Index(index, Count, "Shapes");
+        // A 64×64 image is too small for libtorch's OpenMP teams to pay off: they cost ~10× the CPU time.
+        using var singleThreaded = NativeThreads.SingleThreaded();
         using var generator = new Generator(Seeds.ForItem(_stream, index));
         var objects = ShapesLayout.Place(Options, LabelOf(index), new UniformStream(generator));
         long s = Options.ImageSize;
@@ -93,12 +96,14 @@ public sealed class ShapesDataset : IImageDataset
         // Object j is drawn with value j + 1 into one map; 0 is the background.
         using var map = Tensor.Zeros([s, s], ScalarType.UInt8);
         for (var j = 0; j < objects.Count; j++) ShapeGeometry.Draw(map, objects[j], (byte)(j + 1));
-        using var ids = map.To(ScalarType.Int64);
+        using var flatMap = map.View(s * s);
+        using var ids = flatMap.To(ScalarType.Int64);
 
+        // Per-pixel lookups in [rows, objects + 1] tables (index_select along dim 1 gives channel-major results).
         using var background = Background(generator, s);
-        using var palette = Tensor.FromArray(ObjectColours(objects), objects.Count + 1, 3);
-        using var paintedHwc = palette.Index(ids);
-        using var painted = paintedHwc.Permute(2, 0, 1);
+        using var palette = Tensor.FromArray(ObjectColours(objects), 3, objects.Count + 1);
+        using var paintedFlat = palette.IndexSelect(1, ids);
+        using var painted = paintedFlat.View(3, s, s);
         using var isObject = map.Gt(0);
         using var composed = Tensor.Where(isObject, painted, background);
         using var noise = Tensor.Randn([3, s, s], generator);
@@ -108,51 +113,53 @@ public sealed class ShapesDataset : IImageDataset
         var image = rounded.To(ScalarType.UInt8);
 
         var evidence = map.Eq(1);
-        using var table = Tensor.FromArray(ConceptTable(objects), objects.Count + 1, ConceptNames.Count);
-        using var conceptsHwk = table.Index(ids);
-        using var conceptsKhw = conceptsHwk.Permute(2, 0, 1);
-        var concepts = conceptsKhw.Contiguous();
+        // (A float table: index_select on bool tensors takes a much slower path in libtorch 1.13.)
+        using var table = Tensor.FromArray(ConceptTable(objects), ConceptNames.Count, objects.Count + 1);
+        using var conceptsFlat = table.IndexSelect(1, ids);
+        using var conceptsKhw = conceptsFlat.View(ConceptNames.Count, s, s);
+        var concepts = conceptsKhw.Gt(0.5);
         return new Sample(image, LabelOf(index), index, evidenceMask: evidence, conceptMasks: concepts, conceptNames: ConceptNames);
     }
 
-    // A grey texture in [~65, ~185]: coarse (4×4) and finer (size/8) uniform grids upsampled bilinearly,
-    // plus a faint colour tint from a 3×3 grid (F.interpolate(..., mode="bilinear")).
+    // A grey texture in [50, 180] plus a faint colour tint: a 4×4 uniform grid upsampled to 8×8, added to an
+    // 8×8 uniform grid and a per-channel tint grid, then upsampled to the image size, both bilinearly
+    // (F.interpolate(..., mode="bilinear")); one full-size interpolation keeps generation cheap.
     private static Tensor Background(Generator generator, long s)
     {
         using var coarseGrid = Tensor.Rand([1, 1, 4, 4], generator);
-        using var fineGrid = Tensor.Rand([1, 1, Math.Max(2, s / 8), Math.Max(2, s / 8)], generator);
-        using var tintGrid = Tensor.Rand([1, 3, 3, 3], generator);
-        using var coarse = F.Interpolate(coarseGrid, size: s, mode: InterpolationMode.Bilinear, alignCorners: false);
-        using var fine = F.Interpolate(fineGrid, size: s, mode: InterpolationMode.Bilinear, alignCorners: false);
-        using var tint = F.Interpolate(tintGrid, size: s, mode: InterpolationMode.Bilinear, alignCorners: false);
-        using var grey = coarse.Mul(70.0).Add(fine, 30.0);
-        using var tinted = grey.Add(tint, 30.0);
-        using var shifted = tinted.Add(50.0); // 50 + 70 c + 30 f + 30 t ∈ [50, 180]
-        return shifted.Squeeze(0);
+        using var fineGrid = Tensor.Rand([1, 1, 8, 8], generator);
+        using var tintGrid = Tensor.Rand([1, 3, 8, 8], generator);
+        using var coarse = F.Interpolate(coarseGrid, size: 8, mode: InterpolationMode.Bilinear, alignCorners: false);
+        using var grey = coarse.Mul(70.0).Add(fineGrid, 30.0);
+        using var tinted = tintGrid.Mul(30.0).Add(grey);
+        using var shifted = tinted.Add(35.0); // 35 + 70 c + 30 f + 30 t ∈ [35, 165]
+        using var full = F.Interpolate(shifted, size: s, mode: InterpolationMode.Bilinear, alignCorners: false);
+        return full.Squeeze(0);
     }
 
-    // Row j + 1 = the colour of object j scaled by its brightness; row 0 (background) is unused.
+    // [3, objects + 1]: column j + 1 = the colour of object j scaled by its brightness; column 0 (background) is unused.
     private static float[] ObjectColours(List<ShapesObject> objects)
     {
-        var rows = new float[(objects.Count + 1) * 3];
+        var n = objects.Count + 1;
+        var table = new float[3 * n];
         for (var j = 0; j < objects.Count; j++)
         {
             for (var c = 0; c < 3; c++)
-                rows[(j + 1) * 3 + c] = (float)(Palette[(int)objects[j].Colour][c] * objects[j].Brightness);
+                table[c * n + j + 1] = (float)(Palette[(int)objects[j].Colour][c] * objects[j].Brightness);
         }
-        return rows;
+        return table;
     }
 
-    // Row j + 1 marks object j's concepts (its shape, its colour); row 0 is the background (no concept).
-    private bool[] ConceptTable(List<ShapesObject> objects)
+    // [concepts, objects + 1]: column j + 1 marks object j's concepts (its shape, its colour); column 0 is the background.
+    private float[] ConceptTable(List<ShapesObject> objects)
     {
-        var k = ConceptNames.Count;
-        var rows = new bool[(objects.Count + 1) * k];
+        var n = objects.Count + 1;
+        var table = new float[ConceptNames.Count * n];
         for (var j = 0; j < objects.Count; j++)
         {
-            rows[(j + 1) * k + (int)objects[j].Shape] = true;
-            rows[(j + 1) * k + Options.Classes + (int)objects[j].Colour] = true;
+            table[(int)objects[j].Shape * n + j + 1] = 1;
+            table[(Options.Classes + (int)objects[j].Colour) * n + j + 1] = 1;
         }
-        return rows;
+        return table;
     }
 }
