@@ -1,5 +1,6 @@
 using Ocular.Torch;
 using Ocular.Vision.Datasets;
+using Ocular.Vision.Interop;
 
 namespace Ocular.Vision.Data;
 
@@ -13,7 +14,8 @@ namespace Ocular.Vision.Data;
 /// <c>Seeds.Derive(Seed, "order", e)</c>; the transform of sample <c>i</c> in epoch <c>e</c> draws from a
 /// generator seeded with <c>Seeds.ForItem(Seeds.Derive(Seed, "augment", e), i)</c>. Batches are fixed slices
 /// of that order and are yielded in order, so the batches are identical whatever <see cref="DataLoaderOptions.Workers"/>
-/// is. Workers run with gradients off. The consumer owns every yielded batch and disposes it; breaking out
+/// is. Data work runs with gradients off and one libtorch intra-op thread (the consumer's own count is
+/// restored after each batch it builds). The consumer owns every yielded batch and disposes it; breaking out
 /// of an epoch stops the workers and frees the batches they had prepared.
 /// </remarks>
 public sealed class DataLoader
@@ -86,6 +88,9 @@ public sealed class DataLoader
     private BatchResult Build(int[] indices, ulong augment)
     {
         using var noGrad = Autograd.NoGrad();
+        // One intra-op thread, on workers and on the consumer alike: OpenMP teams over per-sample tensors cost far
+        // more CPU (spinning) than they save, and the workers are the parallelism.
+        using var singleThreaded = NativeThreads.SingleThreaded();
         using var scope = DisposeScope.Enter();
         var samples = new List<Sample>(indices.Length);
         var skipped = new List<SkippedFile>();
