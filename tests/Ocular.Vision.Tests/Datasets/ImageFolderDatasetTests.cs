@@ -94,4 +94,18 @@ public class ImageFolderDatasetTests
         Assert.Equal(1, e.Index);
         Assert.Contains(data.Samples[1].Path, e.Message);
     }
+
+    [Fact]
+    public void SymlinkedClassFoldersAndSubfoldersAreFollowedAsTorchvisionDoes()
+    {
+        using var dir = new TempDirectory();
+        RawImage.WriteFilled(dir.File("elsewhere/dogs/1.png"), 1);
+        RawImage.WriteFilled(dir.File("elsewhere/more/2.png"), 2);
+        RawImage.WriteFilled(dir.File("data/cat/1.png"), 3);
+        Directory.CreateSymbolicLink(Path.Combine(dir.Path, "data", "dog"), Path.Combine(dir.Path, "elsewhere", "dogs"));
+        Directory.CreateSymbolicLink(Path.Combine(dir.Path, "data", "cat", "sub"), Path.Combine(dir.Path, "elsewhere", "more"));
+        var data = new ImageFolderDataset(Path.Combine(dir.Path, "data"), RawImage.Load);
+        Assert.Equal(["cat", "dog"], data.ClassNames);
+        Assert.Equal(["cat/1.png", "cat/sub/2.png", "dog/1.png"], data.Samples.Select(s => Path.GetRelativePath(data.Directory, s.Path)));
+    }
 }
