@@ -23,6 +23,7 @@ internal static partial class NativeLoader
     /// <summary>
     /// Makes the P/Invoke declarations of <paramref name="assembly"/> resolve to the shim; each
     /// assembly's <c>Native</c> class calls this from its static constructor, which runs before its first call.
+    /// Idempotent: several classes of one assembly may register it (.NET accepts one resolver per assembly).
     /// </summary>
     internal static void RegisterFor(Assembly assembly)
     {
