@@ -101,7 +101,6 @@ public class LayerCaptureTests
         Assert.Contains("block4.0", e.ValidPaths);
         Assert.Contains("block3.1", e.Message);
         Assert.Contains("fc", e.Message);
-        // The failed attach left no hook behind: a forward still works without capturing.
         Assert.Throws<ArgumentException>(() => LayerCapture.Attach(model, ""));
     }
 
