@@ -5,4 +5,5 @@ using Ocular.Cli.Commands;
 var root = new RootCommand("Ocular: train, compute and evaluate visual explanations of CNN image classifiers.");
 root.Options.Add(GlobalOptions.Threads);
 root.Subcommands.Add(VersionCommand.Create());
+root.Subcommands.Add(ModelsCommand.Create());
 return CommandRunner.Run(root, args);

@@ -1,0 +1,104 @@
+using System.CommandLine;
+using System.Globalization;
+using Ocular.Torch;
+using Ocular.Torch.Nn;
+using Ocular.Vision.Models;
+using Spectre.Console;
+
+namespace Ocular.Cli.Commands;
+
+/// <summary>
+/// <c>ocular models</c>: the architectures of the zoo (name, parameters, input size, default layer);
+/// <c>ocular models NAME</c>: every layer path of one architecture with its output shape, found by
+/// running a forward pass on zeros with a hook on every layer.
+/// </summary>
+internal static class ModelsCommand
+{
+    public static Command Create()
+    {
+        var architecture = new Argument<string?>("architecture")
+        {
+            Description = "an architecture to list the layers of (e.g. resnet50, vgg16_bn, cifar_resnet110)",
+            Arity = ArgumentArity.ZeroOrOne,
+        };
+        var inputSize = new Option<int?>("--input-size") { Description = "the side of the square input (default: the architecture's)" };
+        var numClasses = new Option<int?>("--num-classes") { Description = "the number of classes (default: the architecture's)" };
+        var inChannels = new Option<int>("--in-channels") { Description = "input channels", DefaultValueFactory = _ => 3 };
+        var command = new Command("models", "List the architectures, or one architecture's layer paths with their output shapes");
+        command.Arguments.Add(architecture);
+        command.Options.Add(inputSize);
+        command.Options.Add(numClasses);
+        command.Options.Add(inChannels);
+        command.SetAction(parse =>
+        {
+            if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = Math.Max(AnsiConsole.Profile.Width, 160);
+            var name = parse.GetValue(architecture);
+            if (name is null) ListArchitectures();
+            else ListLayers(name, parse.GetValue(inputSize), parse.GetValue(numClasses), parse.GetValue(inChannels));
+            return 0;
+        });
+        return command;
+    }
+
+    private static string Count(long n) => n.ToString("N0", CultureInfo.InvariantCulture);
+
+    private static void ListArchitectures()
+    {
+        var table = new Table().Border(TableBorder.Rounded)
+            .AddColumn("architecture").AddColumn("family").AddColumn(new TableColumn("parameters").RightAligned())
+            .AddColumn(new TableColumn("input").RightAligned()).AddColumn("default layer").AddColumn("CAM layer");
+        foreach (var a in ModelZoo.Architectures)
+            table.AddRow(a.Name, a.Family, Count(a.ParameterCount()), $"{a.DefaultInputSize}", a.DefaultLayer, a.CamLayer ?? "—");
+        AnsiConsole.Write(table);
+        AnsiConsole.WriteLine("Parameters for the default number of classes (1000 ImageNet, 10 CIFAR and compact) and RGB input; " +
+                              "cifar_resnet<depth> accepts any depth 6n + 2. `ocular models NAME` lists NAME's layers.");
+    }
+
+    private static void ListLayers(string name, int? inputSize, int? numClasses, int inChannels)
+    {
+        using var model = ModelZoo.Create(name, numClasses, inChannels);
+        model.Eval();
+        var size = inputSize ?? model.DefaultInputSize;
+        var shapes = new Dictionary<string, (long[] Shape, int Calls)>();
+        var hooks = new List<IDisposable>();
+        foreach (var (path, module) in model.NamedModules().Skip(1))
+        {
+            hooks.Add(module.RegisterForwardHook((_, _, output) =>
+            {
+                shapes[path] = (output.Shape, shapes.TryGetValue(path, out var seen) ? seen.Calls + 1 : 1);
+                return null;
+            }));
+        }
+        long[] logitsShape;
+        try
+        {
+            using (Autograd.InferenceMode())
+            using (var x = Tensor.Zeros([1, inChannels, size, size], ScalarType.Float32))
+            using (var logits = model.Call(x))
+                logitsShape = logits.Shape;
+        }
+        catch (TorchException e)
+        {
+            throw new ArgumentException($"{model.Architecture} cannot run on a {size}×{size} input: {e.Message.Split('\n')[0]}", e);
+        }
+        finally
+        {
+            foreach (var hook in hooks) hook.Dispose();
+        }
+
+        var table = new Table().Border(TableBorder.Rounded)
+            .AddColumn("layer").AddColumn("type").AddColumn("output shape").AddColumn(new TableColumn("parameters").RightAligned());
+        foreach (var (path, module) in model.NamedModules().Skip(1))
+        {
+            var depth = path.Count(c => c == '.');
+            var output = shapes.TryGetValue(path, out var s)
+                ? Tensor.ShapeString(s.Shape) + (s.Calls > 1 ? $" (called {s.Calls}×)" : "")
+                : "not run";
+            var parameters = module.Parameters().Sum(p => p.NumEl);
+            table.AddRow(Markup.Escape(new string(' ', 2 * depth) + path), module.GetType().Name, Markup.Escape(output), parameters == 0 ? "" : Count(parameters));
+        }
+        AnsiConsole.Write(table);
+        AnsiConsole.WriteLine($"{model.Architecture}: {Count(model.Parameters().Sum(p => p.NumEl))} parameters; input {Tensor.ShapeString([1, inChannels, size, size])} → logits {Tensor.ShapeString(logitsShape)}; " +
+                              $"default layer {model.DefaultLayer}; CAM layer {model.CamLayer ?? "none"}; head {model.HeadPath}");
+    }
+}
