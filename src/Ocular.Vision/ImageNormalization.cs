@@ -3,36 +3,39 @@ using Ocular.Torch;
 namespace Ocular.Vision;
 
 /// <summary>
-/// Per-channel normalisation (x − mean)/std of raw [0, 1] images, as torchvision's <c>Normalize</c>.
-/// Explanation metrics mask raw images and then normalise with this, so it is one shared definition.
+/// Per-channel normalisation (x − mean)/std of floating images, with torchvision's <c>Normalize</c>
+/// semantics (the statistics are rounded to the image's type; one value may serve every channel).
+/// The one definition used by the <see cref="Transforms.Normalize"/> transform, checkpoints and the
+/// explanation metrics, which mask raw [0, 1] images and then normalise with this.
 /// </summary>
-/// <param name="Mean">Per-channel means.</param>
-/// <param name="Std">Per-channel standard deviations.</param>
-public sealed record ImageNormalization(float[] Mean, float[] Std)
+/// <param name="Mean">Per-channel means (or one value for all channels).</param>
+/// <param name="Std">Per-channel standard deviations (or one value).</param>
+public sealed record ImageNormalization(double[] Mean, double[] Std)
 {
     /// <summary>ImageNet's statistics, used by torchvision's pretrained models and the seeds.</summary>
-    public static ImageNormalization ImageNet { get; } = new([0.485f, 0.456f, 0.406f], [0.229f, 0.224f, 0.225f]);
+    public static ImageNormalization ImageNet { get; } = new([0.485, 0.456, 0.406], [0.229, 0.224, 0.225]);
 
-    /// <summary>No normalisation (mean 0, std 1) for <paramref name="channels"/> channels.</summary>
-    public static ImageNormalization Identity(int channels) =>
-        new(Enumerable.Repeat(0f, channels).ToArray(), Enumerable.Repeat(1f, channels).ToArray());
+    /// <summary>No normalisation (mean 0, std 1).</summary>
+    public static ImageNormalization Identity { get; } = new([0.0], [1.0]);
 
-    /// <summary>The number of channels.</summary>
-    public int Channels => Mean.Length;
-
-    /// <summary>Normalises [C, H, W] or [N, C, H, W] raw images (float).</summary>
-    public Tensor Apply(Tensor raw)
+    /// <summary>Normalises floating [C, H, W] or [N, C, H, W] images.</summary>
+    public Tensor Apply(Tensor images)
     {
-        if (Mean.Length != Std.Length) throw new InvalidOperationException($"normalisation has {Mean.Length} means but {Std.Length} standard deviations");
-        var channelDim = raw.Dim == 4 ? 1 : raw.Dim == 3 ? 0 : throw new ArgumentException($"expected [C, H, W] or [N, C, H, W] images, got shape {Tensor.ShapeString(raw.Shape)}");
-        if (raw.Size(channelDim) != Channels)
-            throw new ArgumentException($"images have {raw.Size(channelDim)} channels but the normalisation has {Channels}");
-        long[] shape = raw.Dim == 4 ? [1, Channels, 1, 1] : [Channels, 1, 1];
-        using var meanCpu = Tensor.FromArray(Mean, shape);
-        using var stdCpu = Tensor.FromArray(Std, shape);
-        using var mean = meanCpu.To(raw.DType, raw.Device);
-        using var std = stdCpu.To(raw.DType, raw.Device);
-        using var centred = raw.Sub(mean);
-        return centred.Div(std);
+        if (Mean.Length == 0 || Mean.Length != Std.Length)
+            throw new InvalidOperationException($"normalisation needs as many means as standard deviations (at least one), got {Mean.Length} and {Std.Length}");
+        if (!images.DType.IsFloatingPoint())
+            throw new ArgumentException($"normalisation expects floating images, got {images.DType.TorchName()} (convert with ToTensor first)");
+        if (images.Dim is not (3 or 4))
+            throw new ArgumentException($"expected [C, H, W] or [N, C, H, W] images, got shape {Tensor.ShapeString(images.Shape)}");
+        var channels = images.Size(images.Dim - 3);
+        if (Mean.Length != 1 && Mean.Length != channels)
+            throw new ArgumentException($"images have {channels} channels but the normalisation has {Mean.Length} values");
+        using var scope = DisposeScope.Enter();
+        // torch.as_tensor(mean, dtype=img.dtype).view(-1, 1, 1): the values rounded to the image's type.
+        var mean = Tensor.FromArray(Mean).To(images.DType, images.Device).View(-1, 1, 1);
+        var std = Tensor.FromArray(Std).To(images.DType, images.Device).View(-1, 1, 1);
+        if (std.Eq(0).Any().Item<bool>())
+            throw new ArgumentException($"std evaluated to zero after conversion to {images.DType.TorchName()}, leading to division by zero");
+        return scope.Keep(images.Sub(mean).Div(std));
     }
 }

@@ -21,7 +21,7 @@ internal sealed class TinyModel : IDisposable
     }
 
     public ModelScorer Scorer(int batchSize = 7) =>
-        new(Logits, new ImageNormalization(_fixture.Tensors["mean"].ToArray<float>(), _fixture.Tensors["std"].ToArray<float>()), batchSize);
+        new(Logits, new ImageNormalization([.. _fixture.Tensors["mean"].ToArray<float>().Select(v => (double)v)], [.. _fixture.Tensors["std"].ToArray<float>().Select(v => (double)v)]), batchSize);
 
     public void Dispose() { }
 }
