@@ -1,0 +1,139 @@
+using System.Globalization;
+using Ocular.Vision.Datasets.Shapes;
+
+namespace Ocular.Vision.Datasets;
+
+/// <summary>The two splits every data-set specification provides.</summary>
+public enum DataSplit
+{
+    /// <summary>The training split.</summary>
+    Train,
+    /// <summary>The test split.</summary>
+    Test,
+}
+
+/// <summary>
+/// One data-set syntax for every command: <c>shapes[:options]</c>, <c>fashion-mnist[:DIR]</c>,
+/// <c>mnist:DIR</c>, <c>cifar10:DIR</c>, <c>cifar100:DIR</c>, <c>stl10:DIR</c>, <c>folder:ROOT</c>
+/// (<c>train/</c> and <c>test/</c> inside) and <c>list:ROOT,TRAIN.txt,TEST.txt</c>.
+/// Shapes options: <c>count=N,test-count=N,classes=N,size=N,distractors=A-B,noise=S,seed=N</c>.
+/// </summary>
+public sealed class DataSpec
+{
+    /// <summary>The accepted forms, for error messages and help.</summary>
+    public const string Accepted =
+        "shapes[:count=N,test-count=N,classes=N,size=N,distractors=A-B,noise=S,seed=N], fashion-mnist[:DIR], mnist:DIR, " +
+        "cifar10:DIR, cifar100:DIR, stl10:DIR, folder:ROOT (with train/ and test/), list:ROOT,TRAIN.txt,TEST.txt";
+
+    /// <summary>The default number of Shapes test images.</summary>
+    public const int DefaultShapesTestCount = 2_000;
+
+    private readonly Func<DataSplit, IImageDataset> _open;
+
+    private DataSpec(string text, string kind, Func<DataSplit, IImageDataset> open)
+    {
+        Text = text;
+        Kind = kind;
+        _open = open;
+    }
+
+    /// <summary>The specification as written.</summary>
+    public string Text { get; }
+
+    /// <summary>The data-set kind (<c>shapes</c>, <c>cifar10</c>, …).</summary>
+    public string Kind { get; }
+
+    /// <summary>Opens one split.</summary>
+    public IImageDataset Open(DataSplit split) => _open(split);
+
+    /// <inheritdoc/>
+    public override string ToString() => Text;
+
+    /// <summary>Parses a specification; an unknown kind or a missing argument names what is accepted.</summary>
+    public static DataSpec Parse(string text)
+    {
+        var trimmed = text.Trim();
+        var colon = trimmed.IndexOf(':');
+        var kind = (colon < 0 ? trimmed : trimmed[..colon]).ToLowerInvariant();
+        var argument = colon < 0 ? null : trimmed[(colon + 1)..];
+        string Required(string what) => string.IsNullOrWhiteSpace(argument)
+            ? throw new FormatException($"data set '{text}': {kind} needs {what} ({kind}:{what}); accepted: {Accepted}")
+            : argument!;
+
+        return kind switch
+        {
+            "shapes" => Shapes(trimmed, argument),
+            "fashion-mnist" => new(trimmed, kind, s => new FashionMnistDataset(argument, s == DataSplit.Train)),
+            "mnist" => new(trimmed, kind, s => new MnistDataset(Required("DIR"), s == DataSplit.Train)),
+            "cifar10" => new(trimmed, kind, s => new Cifar10Dataset(Required("DIR"), s == DataSplit.Train)),
+            "cifar100" => new(trimmed, kind, s => new Cifar100Dataset(Required("DIR"), s == DataSplit.Train)),
+            "stl10" => new(trimmed, kind, s => new Stl10Dataset(Required("DIR"), s == DataSplit.Train ? Stl10Split.Train : Stl10Split.Test)),
+            "folder" => new(trimmed, kind, s => new ImageFolderDataset(Required("ROOT"), split: s == DataSplit.Train ? "train" : "test")),
+            "list" => List(trimmed, Required("ROOT,TRAIN.txt,TEST.txt")),
+            _ => throw new FormatException($"unknown data set '{text}'; accepted: {Accepted}"),
+        };
+    }
+
+    private static DataSpec List(string text, string argument)
+    {
+        var parts = argument.Split(',', StringSplitOptions.TrimEntries);
+        if (parts.Length != 3 || parts.Any(p => p.Length == 0))
+            throw new FormatException($"data set '{text}': expected list:ROOT,TRAIN.txt,TEST.txt");
+        // Both lists are read once so that the two splits share one set of class names.
+        var classes = Math.Max(MaxLabel(parts[1]), MaxLabel(parts[2])) + 1;
+        return new(text, "list", s => new ImageListDataset(parts[0], s == DataSplit.Train ? parts[1] : parts[2], numClasses: classes));
+    }
+
+    private static int MaxLabel(string listFile)
+    {
+        if (!File.Exists(listFile)) throw new DatasetException($"image list not found: {listFile}", listFile);
+        var max = -1;
+        foreach (var line in File.ReadLines(listFile))
+        {
+            var fields = line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+            if (fields.Length >= 2 && int.TryParse(fields[^1], NumberStyles.None, CultureInfo.InvariantCulture, out var label)) max = Math.Max(max, label);
+        }
+        return max;
+    }
+
+    private static DataSpec Shapes(string text, string? argument)
+    {
+        var options = new ShapesOptions();
+        var testCount = DefaultShapesTestCount;
+        foreach (var item in (argument ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var eq = item.IndexOf('=');
+            if (eq <= 0) throw new FormatException($"data set '{text}': Shapes option '{item}' is not key=value");
+            var (key, value) = (item[..eq].ToLowerInvariant(), item[(eq + 1)..]);
+            int Int() => int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var v) ? v
+                : throw new FormatException($"data set '{text}': Shapes option {key} needs a non-negative integer, got '{value}'");
+            options = key switch
+            {
+                "count" => options with { Count = Int() },
+                "classes" => options with { Classes = Int() },
+                "size" => options with { ImageSize = Int() },
+                "seed" => options with { Seed = (ulong)Int() },
+                "noise" => options with { NoiseStd = double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var n) ? n : throw new FormatException($"data set '{text}': noise needs a number, got '{value}'") },
+                "distractors" => Distractors(options, value, text),
+                "test-count" => options,
+                _ => throw new FormatException($"data set '{text}': unknown Shapes option '{key}' (accepted: count, test-count, classes, size, distractors, noise, seed)"),
+            };
+            if (key == "test-count") testCount = Int();
+        }
+        var train = options with { Split = ShapesSplit.Train };
+        var test = options with { Split = ShapesSplit.Test, Count = testCount };
+        return new(text, "shapes", s => new ShapesDataset(s == DataSplit.Train ? train : test));
+    }
+
+    private static ShapesOptions Distractors(ShapesOptions options, string value, string text)
+    {
+        var parts = value.Split('-');
+        if (parts.Length is 1 or 2 && parts.All(p => int.TryParse(p, NumberStyles.None, CultureInfo.InvariantCulture, out _)))
+        {
+            var lo = int.Parse(parts[0], CultureInfo.InvariantCulture);
+            var hi = int.Parse(parts[^1], CultureInfo.InvariantCulture);
+            return options with { MinDistractors = lo, MaxDistractors = hi };
+        }
+        throw new FormatException($"data set '{text}': distractors needs N or A-B, got '{value}'");
+    }
+}
