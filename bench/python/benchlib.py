@@ -59,10 +59,18 @@ class Workload(NamedTuple):
     target: Optional[float] = None
 
 
+# The warm-up lasts at least plan.warmup calls and, unless that is 0, at least this long: the rule of
+# the C# harness (whose tiered JIT needs it); the same here so that both sides follow one protocol.
+MIN_WARMUP_SECONDS = 0.5
+
+
 def sample(plan: Plan, body: Callable[[], None]) -> List[float]:
-    """Calls body() plan.warmup times untimed, then plan.repeat times timed; returns seconds per call."""
-    for _ in range(plan.warmup):
+    """Untimed warm-up calls of body() (see MIN_WARMUP_SECONDS), then plan.repeat timed calls; returns seconds per call."""
+    warm = time.perf_counter()
+    i = 0
+    while i < plan.warmup or (plan.warmup > 0 and time.perf_counter() - warm < MIN_WARMUP_SECONDS):
         body()
+        i += 1
     seconds = []
     for _ in range(plan.repeat):
         start = time.perf_counter()

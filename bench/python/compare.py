@@ -82,16 +82,17 @@ def main(argv=None):
         unit = units.pop()
         try:
             orientation(unit)
+            known_unit = True
         except ValueError as e:
             problems.append(f"{name}: {e}")
-            continue
+            known_unit = False
         o_vals = [v for v in (run_value(r, a.stat) for r in o_recs) if v is not None]
         p_vals = [v for v in (run_value(r, a.stat) for r in p_recs) if v is not None]
         o_val = median(o_vals) if o_vals else None
         p_val = median(p_vals) if p_vals else None
         targets = [r["target"] for r in o_recs + p_recs if r.get("target") is not None]
         target = targets[0] if targets else None
-        r = ratio(unit, o_val, p_val)
+        r = ratio(unit, o_val, p_val) if known_unit else None
         if o_val is None or p_val is None:
             problems.append(f"{name}: no result from {'Ocular' if o_val is None else 'PyTorch'}")
         rows.append({

@@ -3,16 +3,25 @@ using System.Diagnostics;
 namespace Ocular.Bench.Harness;
 
 /// <summary>
-/// Times a workload: <c>warmup</c> untimed calls of the sample body, then <c>repeat</c> timed calls,
-/// each timed with a <see cref="Stopwatch"/>. bench/python/benchlib.py's <c>sample</c> is the same loop
-/// (with <c>time.perf_counter</c>), so both sides measure the same thing the same way.
+/// Times a workload: untimed warm-up calls of the sample body, then <c>repeat</c> timed calls, each
+/// timed with a <see cref="Stopwatch"/>. bench/python/benchlib.py's <c>sample</c> is the same loop (with
+/// <c>time.perf_counter</c>), so both sides measure the same thing the same way.
 /// </summary>
 public static class Sampler
 {
+    /// <summary>
+    /// The warm-up lasts at least <see cref="Plan.Warmup"/> calls and, unless that is 0, at least this long:
+    /// .NET's tiered JIT promotes hot methods to optimised code only after ~100 ms without new tier-0
+    /// activity, so a short warm-up would time unoptimised code. benchlib.py applies the same rule.
+    /// </summary>
+    public const double MinWarmupSeconds = 0.5;
+
     /// <summary>Runs <paramref name="sample"/> per the plan and returns the seconds each timed call took.</summary>
     public static double[] Run(Plan plan, Action sample)
     {
-        for (var i = 0; i < plan.Warmup; i++) sample();
+        var warm = Stopwatch.GetTimestamp();
+        for (var i = 0; i < plan.Warmup || (plan.Warmup > 0 && Stopwatch.GetElapsedTime(warm).TotalSeconds < MinWarmupSeconds); i++)
+            sample();
         var seconds = new double[plan.Repeat];
         for (var i = 0; i < plan.Repeat; i++)
         {
