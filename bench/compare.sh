@@ -84,15 +84,22 @@ if [[ $interleave == 1 ]]; then
   [[ ${#workloads[@]} -gt 0 ]] || { echo "compare.sh: no workload to run" >&2; exit 1; }
   # A later --filter overrides the user's one on both sides (both parse options left to right).
 fi
+# Runs both sides with the given extra options, appending to this round's files; odd rounds run Ocular
+# first, even rounds PyTorch first (ABBA), so that neither side always gets the warmer or quieter slot.
+both() {
+  local sides=(ocular pytorch)
+  (( r % 2 == 0 )) && sides=(pytorch ocular)
+  for side in "${sides[@]}"; do
+    "$side" "${common[@]}" "$@" >>"$tmp/$side.$r.jsonl" || status=1
+  done
+}
+loadavg_before=$(cut -d' ' -f1-3 /proc/loadavg)
 for ((r = 1; r <= rounds; r++)); do
+  : >"$tmp/ocular.$r.jsonl"; : >"$tmp/pytorch.$r.jsonl"
   if [[ $interleave == 1 ]]; then
-    for w in "${workloads[@]}"; do
-      ocular "${common[@]}" --filter "^$w\$" >>"$tmp/ocular.$r.jsonl" || status=1
-      pytorch "${common[@]}" --filter "^$w\$" >>"$tmp/pytorch.$r.jsonl" || status=1
-    done
+    for w in "${workloads[@]}"; do both --filter "^$w\$"; done
   else
-    ocular "${common[@]}" >"$tmp/ocular.$r.jsonl" || status=1
-    pytorch "${common[@]}" >"$tmp/pytorch.$r.jsonl" || status=1
+    both
   fi
   ocular_files+=("$tmp/ocular.$r.jsonl") pytorch_files+=("$tmp/pytorch.$r.jsonl")
 done
@@ -104,7 +111,8 @@ if [[ $save == 1 && -z $out ]]; then
 fi
 meta=$("$PYTHON" -c 'import json, sys; print(json.dumps(dict(zip(sys.argv[1::2], sys.argv[2::2]))))' \
   date "$(date -Iseconds)" commit "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)" \
-  host "$(hostname)" nproc "$(nproc)" threads "$threads" rounds "$rounds" interleave "$interleave" stat "$stat" loadavg "$(cut -d' ' -f1-3 /proc/loadavg)" \
+  host "$(hostname)" nproc "$(nproc)" threads "$threads" rounds "$rounds" interleave "$interleave" stat "$stat" \
+  loadavg_before "$loadavg_before" loadavg_after "$(cut -d' ' -f1-3 /proc/loadavg)" \
   options "${common[*]}")
 echo
 "$PYTHON" bench/python/compare.py --suite "$suite" --ocular "${ocular_files[@]}" --pytorch "${pytorch_files[@]}" \

@@ -93,6 +93,8 @@ foreach (var w in workloads)
         new("warmup", plan.Warmup),
         new("min", Math.Min(m.Best, m.Worst)),
         new("max", Math.Max(m.Best, m.Worst)),
+        // The process's peak resident memory so far (VmHWM, as Python's ru_maxrss): per workload with --interleave.
+        new("peak_rss_mb", Math.Round(System.Diagnostics.Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0, 1)),
     };
     if (w.Target is { } target) extra.Add(new("target", target));
     if (m.Extra is not null) extra.AddRange(m.Extra.Select(kv => new KeyValuePair<string, object?>(kv.Key, kv.Value)));

@@ -11,6 +11,7 @@ import json
 import math
 import os
 import re
+import resource
 import sys
 import time
 from typing import Callable, Dict, List, NamedTuple, Optional
@@ -174,7 +175,9 @@ def main(suite: str, workloads: Callable[[], List[Workload]], argv=None) -> int:
             continue
         lo, hi = min(m.best, m.worst), max(m.best, m.worst)
         extra = dict(side="pytorch", suite=suite, threads=threads, n=plan.per_sample, repeat=plan.repeat,
-                     warmup=plan.warmup, min=lo, max=hi)
+                     warmup=plan.warmup, min=lo, max=hi,
+                     # the process's peak resident memory so far (VmHWM, as the C# side's PeakWorkingSet64)
+                     peak_rss_mb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1))
         if w.target is not None:
             extra["target"] = w.target
         extra.update(m.extra or {})
