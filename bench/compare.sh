@@ -18,8 +18,9 @@ usage: bench/compare.sh SUITE [options]
                   its median over rounds (default 1)
   --interleave    alternate the sides per workload (one process per workload and side) instead of per
                   suite, so that both sides of a workload run under the same machine load
-  --stat S        median (default: each run's median sample) or best (each run's fastest sample, which
-                  resists interference from other processes on a shared machine)
+  --stat S        median (default: each run's median sample), best (each run's fastest sample, which
+                  resists interference from other processes on a shared machine) or cpu (median process
+                  CPU time per sample; with --threads 1 the steadiest comparison on a loaded machine)
   --save          also write the joined results to bench/results/SUITE-YYYYmmdd-HHMMSS.json
   --out FILE      write the joined results to FILE
   --check         exit 1 when a ratio misses its target
@@ -54,7 +55,7 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 [[ $rounds =~ ^[1-9][0-9]*$ ]] || { echo "compare.sh: --rounds must be a positive integer" >&2; exit 2; }
-[[ $stat == median || $stat == best ]] || { echo "compare.sh: --stat is median or best" >&2; exit 2; }
+[[ $stat == median || $stat == best || $stat == cpu ]] || { echo "compare.sh: --stat is median, best or cpu" >&2; exit 2; }
 common=(--threads "$threads" "${common[@]}")
 
 twin=bench/python/$suite.py

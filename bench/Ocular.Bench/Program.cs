@@ -93,6 +93,8 @@ foreach (var w in workloads)
         new("warmup", plan.Warmup),
         new("min", Math.Min(m.Best, m.Worst)),
         new("max", Math.Max(m.Best, m.Worst)),
+        // Median process CPU time (all threads) per sample: compare.sh --stat cpu.
+        new("cpu_ms", m.CpuMsPerSample),
         // The process's peak resident memory so far (VmHWM, as Python's ru_maxrss): per workload with --interleave.
         new("peak_rss_mb", Math.Round(System.Diagnostics.Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0, 1)),
     };

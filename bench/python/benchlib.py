@@ -43,10 +43,17 @@ class Plan(NamedTuple):
     per_sample: int = 1
 
 
+class Samples(NamedTuple):
+    """Per timed call: wall-clock seconds, and the process's CPU seconds (all threads, user + system)."""
+    wall: List[float]
+    cpu: List[float]
+
+
 class Measurement(NamedTuple):
     value: float
     best: float
     worst: float
+    cpu_ms_per_sample: float
     extra: Optional[Dict[str, object]] = None
 
 
@@ -65,19 +72,21 @@ class Workload(NamedTuple):
 MIN_WARMUP_SECONDS = 0.5
 
 
-def sample(plan: Plan, body: Callable[[], None]) -> List[float]:
-    """Untimed warm-up calls of body() (see MIN_WARMUP_SECONDS), then plan.repeat timed calls; returns seconds per call."""
+def sample(plan: Plan, body: Callable[[], None]) -> Samples:
+    """Untimed warm-up calls of body() (see MIN_WARMUP_SECONDS), then plan.repeat timed calls (wall and CPU seconds)."""
     warm = time.perf_counter()
     i = 0
     while i < plan.warmup or (plan.warmup > 0 and time.perf_counter() - warm < MIN_WARMUP_SECONDS):
         body()
         i += 1
-    seconds = []
+    wall, cpu = [], []
     for _ in range(plan.repeat):
+        cpu_start = time.process_time()
         start = time.perf_counter()
         body()
-        seconds.append(time.perf_counter() - start)
-    return seconds
+        wall.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - cpu_start)
+    return Samples(wall, cpu)
 
 
 def median(values: List[float]) -> float:
@@ -86,18 +95,20 @@ def median(values: List[float]) -> float:
     return s[mid] if len(s) % 2 == 1 else (s[mid - 1] + s[mid]) / 2
 
 
-def time_per(seconds: List[float], plan: Plan, unit: str, extra=None) -> Measurement:
+def time_per(samples: Samples, plan: Plan, unit: str, extra=None) -> Measurement:
     """A time per unit of work (e.g. us/op): each sample's seconds over plan.per_sample, median over samples."""
     scale = 1.0 / (plan.per_sample * seconds_per(unit))
-    return Measurement(median(seconds) * scale, min(seconds) * scale, max(seconds) * scale, extra)
+    wall = samples.wall
+    return Measurement(median(wall) * scale, min(wall) * scale, max(wall) * scale, median(samples.cpu) * 1e3, extra)
 
 
-def throughput(seconds: List[float], items_per_sample: float, unit: str, extra=None) -> Measurement:
+def throughput(samples: Samples, items_per_sample: float, unit: str, extra=None) -> Measurement:
     """A throughput (e.g. images/s): items over each sample's seconds; the median is items over the median time."""
     if not is_throughput(unit):
         raise ValueError(f"'{unit}' is not a throughput unit (.../s)")
-    return Measurement(items_per_sample / median(seconds), items_per_sample / min(seconds),
-                       items_per_sample / max(seconds), extra)
+    wall = samples.wall
+    return Measurement(items_per_sample / median(wall), items_per_sample / min(wall),
+                       items_per_sample / max(wall), median(samples.cpu) * 1e3, extra)
 
 
 def _round(v):
@@ -176,6 +187,7 @@ def main(suite: str, workloads: Callable[[], List[Workload]], argv=None) -> int:
         lo, hi = min(m.best, m.worst), max(m.best, m.worst)
         extra = dict(side="pytorch", suite=suite, threads=threads, n=plan.per_sample, repeat=plan.repeat,
                      warmup=plan.warmup, min=lo, max=hi,
+                     cpu_ms=m.cpu_ms_per_sample,  # median process CPU time (all threads) per sample: compare.sh --stat cpu
                      # the process's peak resident memory so far (VmHWM, as the C# side's PeakWorkingSet64)
                      peak_rss_mb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1))
         if w.target is not None:

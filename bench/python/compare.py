@@ -1,10 +1,12 @@
 """Joins the JSON lines of Ocular's benchmark harness and its PyTorch twin (bench/compare.sh calls this).
 
-    compare.py --suite S --ocular o1.jsonl [...] --pytorch p1.jsonl [...] [--stat median|best] [--out FILE] [--meta JSON] [--check]
+    compare.py --suite S --ocular o1.jsonl [...] --pytorch p1.jsonl [...] [--stat median|best|cpu] [--out FILE] [--meta JSON] [--check]
 
 Each file holds one run (or several) of one side. A side's value for a workload is the median over its
 runs of each run's "value" (its median sample), or with --stat best of each run's best sample (min time,
-max throughput), which resists the interference of other processes on a shared machine.
+max throughput), which resists the interference of other processes on a shared machine, or with
+--stat cpu the median process CPU time per sample (same work on both sides; with --threads 1 the
+steadiest comparison on a loaded machine).
 The ratio always reads "higher = Ocular faster": ocular/pytorch for a throughput (unit ending in /s),
 pytorch/ocular for a time (unit starting with ns, us, ms or s). Prints an aligned table; --out writes the
 joined results as JSON; --check exits 1 when a ratio misses its target.
@@ -48,10 +50,16 @@ def ratio(unit, ocular, pytorch):
     return ocular / pytorch if orientation(unit) == "throughput" else pytorch / ocular
 
 
+CPU_UNIT = "ms/sample (cpu)"
+
+
 def run_value(rec, stat):
-    """A run's value: its median ("value"), or its best sample ("min" for a time, "max" for a throughput)."""
+    """A run's value: its median ("value"), its best sample ("min" for a time, "max" for a throughput), or
+    its median process CPU time per sample ("cpu_ms", same work per sample on both sides)."""
     if stat == "median":
         return rec.get("value")
+    if stat == "cpu":
+        return rec.get("cpu_ms")
     return rec.get("max" if is_throughput(rec["unit"]) else "min", rec.get("value"))
 
 
@@ -67,7 +75,7 @@ def main(argv=None):
     p.add_argument("--out")
     p.add_argument("--meta", default="{}")
     p.add_argument("--check", action="store_true")
-    p.add_argument("--stat", choices=["median", "best"], default="median")
+    p.add_argument("--stat", choices=["median", "best", "cpu"], default="median")
     a = p.parse_args(argv)
 
     oc, py = read_lines(a.ocular), read_lines(a.pytorch)
@@ -80,6 +88,8 @@ def main(argv=None):
             problems.append(f"{name}: the two sides report different units {sorted(units)}")
             continue
         unit = units.pop()
+        if a.stat == "cpu":
+            unit = CPU_UNIT  # a time, whatever the workload's own unit
         try:
             orientation(unit)
             known_unit = True
@@ -116,7 +126,9 @@ def main(argv=None):
         print("  ".join(cells).rstrip())
         if i == 0:
             print("  ".join("-" * w for w in widths).rstrip())
-    print(f"values: {'median over samples' if a.stat == 'median' else 'best sample'}"
+    described = {"median": "median over samples", "best": "best sample",
+                 "cpu": "median process CPU time per sample (all threads)"}[a.stat]
+    print(f"values: {described}"
           f"{', median over runs' if any(len(r['ocular_runs']) > 1 or len(r['pytorch_runs']) > 1 for r in rows) else ''}; "
           "ratio = Ocular/PyTorch speed (higher = Ocular faster): ocular/pytorch for .../s units, pytorch/ocular for times")
     for msg in problems:

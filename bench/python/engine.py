@@ -207,8 +207,7 @@ def train_step(plan):
                 p.add_(buf, alpha=-LR)
         last[0] = loss.item()
 
-    seconds = sample(plan, body)
-    return throughput(seconds, TRAIN_BATCH, IMAGES_PER_S,
+    return throughput(sample(plan, body), TRAIN_BATCH, IMAGES_PER_S,
                       {"batch": TRAIN_BATCH, "parameters": len(params), "loss": last[0]})
 
 

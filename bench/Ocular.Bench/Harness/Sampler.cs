@@ -16,20 +16,26 @@ public static class Sampler
     /// </summary>
     public const double MinWarmupSeconds = 0.5;
 
-    /// <summary>Runs <paramref name="sample"/> per the plan and returns the seconds each timed call took.</summary>
-    public static double[] Run(Plan plan, Action sample)
+    /// <summary>
+    /// Runs <paramref name="sample"/> per the plan and returns, for each timed call, the wall-clock seconds
+    /// and the process's CPU seconds (all threads, user + system).
+    /// </summary>
+    public static Samples Run(Plan plan, Action sample)
     {
         var warm = Stopwatch.GetTimestamp();
         for (var i = 0; i < plan.Warmup || (plan.Warmup > 0 && Stopwatch.GetElapsedTime(warm).TotalSeconds < MinWarmupSeconds); i++)
             sample();
-        var seconds = new double[plan.Repeat];
+        var wall = new double[plan.Repeat];
+        var cpu = new double[plan.Repeat];
         for (var i = 0; i < plan.Repeat; i++)
         {
+            var cpuStart = Environment.CpuUsage.TotalTime;
             var start = Stopwatch.GetTimestamp();
             sample();
-            seconds[i] = Stopwatch.GetElapsedTime(start).TotalSeconds;
+            wall[i] = Stopwatch.GetElapsedTime(start).TotalSeconds;
+            cpu[i] = (Environment.CpuUsage.TotalTime - cpuStart).TotalSeconds;
         }
-        return seconds;
+        return new Samples(wall, cpu);
     }
 
     /// <summary>The median (the mean of the two middle values for an even count).</summary>
@@ -41,6 +47,12 @@ public static class Sampler
         return sorted.Length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
     }
 }
+
+/// <summary>
+/// The timed samples of a workload: wall-clock seconds, and the process's CPU seconds over the same calls
+/// (a cross-check that resists other processes' load when run with one thread: see bench/README.md).
+/// </summary>
+public sealed record Samples(double[] Wall, double[] Cpu);
 
 /// <summary>
 /// How a workload is sampled: <paramref name="Warmup"/> untimed samples, <paramref name="Repeat"/> timed

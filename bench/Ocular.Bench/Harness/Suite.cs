@@ -29,26 +29,33 @@ public abstract class Suite
 /// <param name="Target">The ratio Ocular/PyTorch (higher = Ocular faster) the issue asks for, when it states one.</param>
 public sealed record Workload(string Name, string Unit, Plan Full, Plan Quick, Func<Plan, Measurement> Run, double? Target = null);
 
-/// <summary>A workload's result: the median in its unit, the spread, and extra fields for the JSON line.</summary>
-public sealed record Measurement(double Value, double Best, double Worst, IReadOnlyDictionary<string, object>? Extra = null)
+/// <summary>
+/// A workload's result: the median in its unit, the fastest and slowest samples in the same unit, the
+/// median CPU milliseconds per sample, and extra fields for the JSON line.
+/// </summary>
+public sealed record Measurement(double Value, double Best, double Worst, double CpuMsPerSample, IReadOnlyDictionary<string, object>? Extra = null)
 {
     /// <summary>
     /// A time per unit of work (<paramref name="unit"/> is e.g. <c>us/op</c>): each sample's seconds divided
     /// by the work it did (<see cref="Plan.PerSample"/>), median over samples.
     /// </summary>
-    public static Measurement TimePer(double[] sampleSeconds, Plan plan, string unit, IReadOnlyDictionary<string, object>? extra = null)
+    public static Measurement TimePer(Samples samples, Plan plan, string unit, IReadOnlyDictionary<string, object>? extra = null)
     {
         var scale = 1.0 / (plan.PerSample * Units.SecondsPer(unit));
-        return new Measurement(Sampler.Median(sampleSeconds) * scale, sampleSeconds.Min() * scale, sampleSeconds.Max() * scale, extra);
+        var wall = samples.Wall;
+        return new Measurement(Sampler.Median(wall) * scale, wall.Min() * scale, wall.Max() * scale, CpuMs(samples), extra);
     }
 
     /// <summary>
     /// A throughput (<paramref name="unit"/> is e.g. <c>images/s</c>): <paramref name="itemsPerSample"/> divided by
     /// each sample's seconds; the median throughput is the items over the median time.
     /// </summary>
-    public static Measurement Throughput(double[] sampleSeconds, double itemsPerSample, string unit, IReadOnlyDictionary<string, object>? extra = null)
+    public static Measurement Throughput(Samples samples, double itemsPerSample, string unit, IReadOnlyDictionary<string, object>? extra = null)
     {
         if (!Units.IsThroughput(unit)) throw new ArgumentException($"'{unit}' is not a throughput unit (…/s)", nameof(unit));
-        return new Measurement(itemsPerSample / Sampler.Median(sampleSeconds), itemsPerSample / sampleSeconds.Min(), itemsPerSample / sampleSeconds.Max(), extra);
+        var wall = samples.Wall;
+        return new Measurement(itemsPerSample / Sampler.Median(wall), itemsPerSample / wall.Min(), itemsPerSample / wall.Max(), CpuMs(samples), extra);
     }
+
+    private static double CpuMs(Samples samples) => Sampler.Median(samples.Cpu) * 1e3;
 }

@@ -79,14 +79,14 @@ public sealed class EngineSuite : Suite
         using (b)
         {
             var n = plan.PerSample;
-            var seconds = Sampler.Run(plan, () =>
+            var samples = Sampler.Run(plan, () =>
             {
                 for (var i = 0; i < n; i++)
                 {
                     using var c = a + b;
                 }
             });
-            return Measurement.TimePer(seconds, plan, Units.MicrosecondsPerOp);
+            return Measurement.TimePer(samples, plan, Units.MicrosecondsPerOp);
         }
     }
 
@@ -99,7 +99,7 @@ public sealed class EngineSuite : Suite
         using (b)
         {
             var n = plan.PerSample;
-            var seconds = Sampler.Run(plan, () =>
+            var samples = Sampler.Run(plan, () =>
             {
                 for (var i = 0; i < n; i += 1000)
                 {
@@ -107,7 +107,7 @@ public sealed class EngineSuite : Suite
                     for (var j = i; j < Math.Min(n, i + 1000); j++) _ = a + b;
                 }
             });
-            return Measurement.TimePer(seconds, plan, Units.MicrosecondsPerOp);
+            return Measurement.TimePer(samples, plan, Units.MicrosecondsPerOp);
         }
     }
 
@@ -118,14 +118,14 @@ public sealed class EngineSuite : Suite
         using (b)
         {
             var n = plan.PerSample;
-            var seconds = Sampler.Run(plan, () =>
+            var samples = Sampler.Run(plan, () =>
             {
                 for (var i = 0; i < n; i++)
                 {
                     using var c = a.Relu();
                 }
             });
-            return Measurement.TimePer(seconds, plan, Units.MicrosecondsPerOp);
+            return Measurement.TimePer(samples, plan, Units.MicrosecondsPerOp);
         }
     }
 
@@ -136,14 +136,14 @@ public sealed class EngineSuite : Suite
         using (b)
         {
             var n = plan.PerSample;
-            var seconds = Sampler.Run(plan, () =>
+            var samples = Sampler.Run(plan, () =>
             {
                 for (var i = 0; i < n; i++)
                 {
                     using var c = a.Sum();
                 }
             });
-            return Measurement.TimePer(seconds, plan, Units.MicrosecondsPerOp);
+            return Measurement.TimePer(samples, plan, Units.MicrosecondsPerOp);
         }
     }
 
@@ -159,7 +159,7 @@ public sealed class EngineSuite : Suite
         using var w = Tensor.Randn([s.Out, s.In, s.Kernel, s.Kernel], gen).Mul_(0.05).RequiresGrad_();
         var outSize = (s.Size + 2 * (s.Kernel / 2) - s.Kernel) / s.Stride + 1;
         using var g = Tensor.Randn([ConvBatch, s.Out, outSize, outSize], gen);
-        var seconds = Sampler.Run(plan, () =>
+        var samples = Sampler.Run(plan, () =>
         {
             using var scope = DisposeScope.Enter();
             x.Grad = null;
@@ -167,7 +167,7 @@ public sealed class EngineSuite : Suite
             var y = F.Conv2d(x, w, stride: s.Stride, padding: s.Kernel / 2);
             y.Backward(g);
         });
-        return Measurement.TimePer(seconds, plan, Units.MillisecondsPerIter,
+        return Measurement.TimePer(samples, plan, Units.MillisecondsPerIter,
             new Dictionary<string, object> { ["batch"] = ConvBatch });
     }
 
@@ -194,7 +194,7 @@ public sealed class EngineSuite : Suite
         var lastLoss = double.NaN;
         try
         {
-            var seconds = Sampler.Run(plan, () =>
+            var samples = Sampler.Run(plan, () =>
             {
                 using var scope = DisposeScope.Enter();
                 model.ZeroGrad();
@@ -214,7 +214,7 @@ public sealed class EngineSuite : Suite
                 }
                 lastLoss = loss.Item<double>();
             });
-            return Measurement.Throughput(seconds, TrainBatch, Units.ImagesPerSecond,
+            return Measurement.Throughput(samples, TrainBatch, Units.ImagesPerSecond,
                 new Dictionary<string, object> { ["batch"] = TrainBatch, ["parameters"] = parameters.Length, ["loss"] = lastLoss });
         }
         finally
