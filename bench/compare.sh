@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# Runs one benchmark suite on both sides — Ocular's C# harness (bench/Ocular.Bench) and its PyTorch twin
+# (bench/python/SUITE.py, Debian's /usr/bin/python3 with python3-torch) — with the same options, one after
+# the other, and prints one line per workload: the two values, the unit, and the ratio Ocular/PyTorch
+# (higher = Ocular faster) beside the target when the issue states one. See bench/README.md.
+set -euo pipefail
+
+usage() {
+  cat <<'USAGE'
+usage: bench/compare.sh SUITE [options]
+
+  --threads N     intra-op threads on both sides (default: nproc)
+  --repeat N      timed samples per workload (default: each workload's own)
+  --warmup N      untimed warm-up samples per workload (default: each workload's own)
+  --quick         small smoke-run plans
+  --filter REGEX  only the workloads whose name matches REGEX
+  --rounds K      alternate the two sides K times (ocular, pytorch, ocular, ...); each side's value is
+                  its median over rounds (default 1)
+  --interleave    alternate the sides per workload (one process per workload and side) instead of per
+                  suite, so that both sides of a workload run under the same machine load
+  --stat S        median (default: each run's median sample), best (each run's fastest sample, which
+                  resists interference from other processes on a shared machine) or cpu (median process
+                  CPU time per sample; with --threads 1 the steadiest comparison on a loaded machine)
+  --save          also write the joined results to bench/results/SUITE-YYYYmmdd-HHMMSS.json
+  --out FILE      write the joined results to FILE
+  --check         exit 1 when a ratio misses its target
+  --no-build      do not build the C# harness first
+USAGE
+}
+
+cd "$(dirname "$0")/.."
+PYTHON=/usr/bin/python3   # Debian's python3-torch; the python3 first on PATH may be a pyenv without torch
+
+[[ $# -ge 1 ]] || { usage >&2; exit 2; }
+case "$1" in -h|--help) usage; exit 0 ;; -*) echo "compare.sh: the first argument is the suite" >&2; usage >&2; exit 2 ;; esac
+suite=$1; shift
+
+threads=$(nproc)
+common=()
+rounds=1 save=0 out="" check=() build=1 interleave=0 stat=median
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --threads) threads=${2:?--threads needs a value}; shift 2 ;;
+    --repeat|--warmup|--filter) common+=("$1" "${2:?$1 needs a value}"); shift 2 ;;
+    --quick) common+=(--quick); shift ;;
+    --rounds) rounds=${2:?--rounds needs a value}; shift 2 ;;
+    --interleave) interleave=1; shift ;;
+    --stat) stat=${2:?--stat needs a value}; shift 2 ;;
+    --save) save=1; shift ;;
+    --out) out=${2:?--out needs a value}; shift 2 ;;
+    --check) check=(--check); shift ;;
+    --no-build) build=0; shift ;;
+    -h|--help) usage; exit 0 ;;
+    *) echo "compare.sh: unknown option '$1'" >&2; usage >&2; exit 2 ;;
+  esac
+done
+[[ $rounds =~ ^[1-9][0-9]*$ ]] || { echo "compare.sh: --rounds must be a positive integer" >&2; exit 2; }
+[[ $stat == median || $stat == best || $stat == cpu ]] || { echo "compare.sh: --stat is median, best or cpu" >&2; exit 2; }
+common=(--threads "$threads" "${common[@]}")
+
+twin=bench/python/$suite.py
+[[ -f $twin ]] || { echo "compare.sh: no PyTorch twin $twin for suite '$suite'" >&2; exit 2; }
+[[ -x $PYTHON ]] && "$PYTHON" -c 'import torch' 2>/dev/null \
+  || { echo "compare.sh: $PYTHON with torch is needed (Debian: apt-get install python3-torch)" >&2; exit 2; }
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+unset OCULAR_NUM_THREADS   # the thread count comes from --threads, on both sides
+if [[ $build == 1 ]]; then
+  echo "# building bench/Ocular.Bench (Release)" >&2
+  log=$(mktemp)
+  dotnet build bench/Ocular.Bench -c Release --nologo -v q >"$log" 2>&1 || { cat "$log" >&2; rm -f "$log"; exit 1; }
+  rm -f "$log"
+fi
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+echo "# suite $suite, threads $threads, rounds $rounds, load average: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+status=0
+ocular() { dotnet run -c Release --no-build --project bench/Ocular.Bench -- "$suite" "$@"; }
+pytorch() { "$PYTHON" "$twin" "$@"; }
+ocular_files=() pytorch_files=()
+if [[ $interleave == 1 ]]; then
+  # The workload names (C# side, after --filter); each then runs alone on each side, --filter '^name$'.
+  mapfile -t workloads < <(ocular "${common[@]}" --list | cut -d' ' -f1)
+  [[ ${#workloads[@]} -gt 0 ]] || { echo "compare.sh: no workload to run" >&2; exit 1; }
+  # A later --filter overrides the user's one on both sides (both parse options left to right).
+fi
+# Runs both sides with the given extra options, appending to this round's files; odd rounds run Ocular
+# first, even rounds PyTorch first (ABBA), so that neither side always gets the warmer or quieter slot.
+both() {
+  local sides=(ocular pytorch)
+  (( r % 2 == 0 )) && sides=(pytorch ocular)
+  for side in "${sides[@]}"; do
+    "$side" "${common[@]}" "$@" >>"$tmp/$side.$r.jsonl" || status=1
+  done
+}
+loadavg_before=$(cut -d' ' -f1-3 /proc/loadavg)
+for ((r = 1; r <= rounds; r++)); do
+  : >"$tmp/ocular.$r.jsonl"; : >"$tmp/pytorch.$r.jsonl"
+  if [[ $interleave == 1 ]]; then
+    for w in "${workloads[@]}"; do both --filter "^$w\$"; done
+  else
+    both
+  fi
+  ocular_files+=("$tmp/ocular.$r.jsonl") pytorch_files+=("$tmp/pytorch.$r.jsonl")
+done
+echo "# load average after: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+
+if [[ $save == 1 && -z $out ]]; then
+  mkdir -p bench/results
+  out=bench/results/$suite-$(date +%Y%m%d-%H%M%S).json
+fi
+meta=$("$PYTHON" -c 'import json, sys; print(json.dumps(dict(zip(sys.argv[1::2], sys.argv[2::2]))))' \
+  date "$(date -Iseconds)" commit "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)" \
+  host "$(hostname)" nproc "$(nproc)" threads "$threads" rounds "$rounds" interleave "$interleave" stat "$stat" \
+  loadavg_before "$loadavg_before" loadavg_after "$(cut -d' ' -f1-3 /proc/loadavg)" \
+  options "${common[*]}")
+echo
+"$PYTHON" bench/python/compare.py --suite "$suite" --ocular "${ocular_files[@]}" --pytorch "${pytorch_files[@]}" \
+  --stat "$stat" ${out:+--out "$out"} --meta "$meta" "${check[@]}" || status=1
+exit $status
