@@ -60,8 +60,8 @@ internal static class EvalCommand
 
         if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = Math.Max(AnsiConsole.Profile.Width, 120);
         var inv = CultureInfo.InvariantCulture;
-        AnsiConsole.WriteLine($"{modelPath} ({metadata.Architecture}, {metadata.NumClasses} classes) on {spec.Text} {split}: {result.Count} images");
-        AnsiConsole.WriteLine(string.Create(inv, $"top-1 {result.Top1:F2}%  top-5 {result.Top5:F2}%  loss {result.Loss:F4}"));
+        Console.Out.WriteLine($"{modelPath} ({metadata.Architecture}, {metadata.NumClasses} classes) on {spec.Text} {split}: {result.Count} images");
+        Console.Out.WriteLine(string.Create(inv, $"top-1 {result.Top1:F2}%  top-5 {result.Top5:F2}%  loss {result.Loss:F4}"));
         var table = new Table().Border(TableBorder.Rounded).AddColumn("class").AddColumn("name")
             .AddColumn(new TableColumn("images").RightAligned()).AddColumn(new TableColumn("correct").RightAligned()).AddColumn(new TableColumn("accuracy").RightAligned());
         for (var k = 0; k < result.ClassNames.Count; k++)
@@ -71,7 +71,7 @@ internal static class EvalCommand
                 double.IsNaN(accuracy) ? "—" : accuracy.ToString("F2", inv) + "%");
         }
         AnsiConsole.Write(table);
-        AnsiConsole.WriteLine($"wrote {csv}, {png}, {json}");
+        Console.Out.WriteLine($"wrote {csv}, {png}, {json}");
         return 0;
     }
 

@@ -47,6 +47,8 @@ public sealed class RunDirectory
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         WriteIndented = true,
+        // Paths and times as written (no \u002B for '+'); the file is read by people and JSON parsers, not embedded in HTML.
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
     /// <summary>Writes <c>config.json</c>: the options, the versions, the thread count and the data recipe.</summary>

@@ -91,6 +91,7 @@ public sealed record TrainingOptions
         Require(!string.IsNullOrWhiteSpace(Data), $"no data set given; accepted: {Datasets.DataSpec.Accepted}");
         Require(Architecture is not null || Weights?.EndsWith(".ocular", StringComparison.OrdinalIgnoreCase) == true,
             "no architecture given (--arch NAME; it may be left out only with --weights FILE.ocular)");
+        if (Architecture is not null) Models.ModelZoo.Describe(Architecture); // unknown: the message lists the valid names
         Require(Epochs >= 1, $"--epochs must be at least 1, got {Epochs}");
         Require(BatchSize >= 1, $"--batch-size must be at least 1, got {BatchSize}");
         Require(Optimizers.Contains(Optimizer.ToLowerInvariant()), $"unknown optimizer '{Optimizer}'; accepted: {string.Join(", ", Optimizers)}");
