@@ -14,6 +14,8 @@ namespace Ocular.Vision.Training;
 /// <summary>One call of <see cref="ClassifierTrainer.Train"/> or <see cref="ClassifierTrainer.Resume"/>: sets the run up, then trains epoch by epoch.</summary>
 internal sealed class TrainingSession(TrainingOptions options, RunDirectory run, bool resuming, ITrainingProgress progress)
 {
+    private TrainingOptions options = options;
+
     /// <summary>Rewrite config.json (a resumed run whose epochs or workers changed).</summary>
     public bool RewriteConfig { get; init; }
 
@@ -28,7 +30,9 @@ internal sealed class TrainingSession(TrainingOptions options, RunDirectory run,
         if (train.ClassNames.Count != test.ClassNames.Count)
             throw new DatasetException($"'{spec}': the training split has {train.ClassNames.Count} classes but the test split has {test.ClassNames.Count}", null);
         var recipe = DataRecipe.For(spec.Kind, train, options.InputSize, options.Augment);
+        // Without --arch the architecture is the weights checkpoint's; it is recorded in config.json.
         var architecture = options.Architecture ?? ClassifierCheckpoint.ReadMetadata(options.Weights!).Architecture;
+        options = options with { Architecture = architecture };
         var classes = train.ClassNames;
 
         Engine.ManualSeed(options.Seed);
