@@ -60,3 +60,27 @@ OCL_API int32_t ocl_draw_circle(Handle image, int32_t cx, int32_t cy, int32_t ra
   }
   OCL_CATCH(-1)
 }
+
+// Writes `text` (ASCII; OpenCV's Hershey fonts) with its baseline's left end at (x, y) (cv::putText).
+OCL_API int32_t ocl_draw_text(Handle image, const char* text, int32_t x, int32_t y, int32_t font, double scale, int32_t thickness,
+                              const double* color, int32_t n_color, int32_t antialias) {
+  OCL_TRY {
+    auto mat = as_mat(T(image));
+    cv::putText(mat, text, cv::Point(x, y), font, scale, colour(color, n_color), thickness, line_type(antialias));
+    return 0;
+  }
+  OCL_CATCH(-1)
+}
+
+// The size of `text` as ocl_draw_text would draw it (cv::getTextSize): out = {width, height above the baseline, baseline}.
+OCL_API int32_t ocl_draw_text_size(const char* text, int32_t font, double scale, int32_t thickness, int32_t* out) {
+  OCL_TRY {
+    int baseline = 0;
+    const auto size = cv::getTextSize(text, font, scale, thickness, &baseline);
+    out[0] = size.width;
+    out[1] = size.height;
+    out[2] = baseline;
+    return 0;
+  }
+  OCL_CATCH(-1)
+}

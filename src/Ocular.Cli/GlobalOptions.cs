@@ -11,4 +11,7 @@ internal static class GlobalOptions
         Description = "libtorch intra-op threads (default: the processor count, or $OCULAR_NUM_THREADS)",
         Recursive = true,
     };
+
+    /// <summary>The names of the global options, for error messages.</summary>
+    public static IEnumerable<string> Names => [Threads.Name];
 }

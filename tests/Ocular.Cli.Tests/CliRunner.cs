@@ -9,15 +9,7 @@ internal static class CliRunner
 
     public static Result Run(IDictionary<string, string>? environment, params string[] args)
     {
-        var dll = Path.Combine(AppContext.BaseDirectory, "ocular.dll");
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
-        psi.ArgumentList.Add(dll);
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        psi.Environment["NO_COLOR"] = "1";
-        if (environment is not null)
-            foreach (var (k, v) in environment) psi.Environment[k] = v;
-        using var p = Process.Start(psi)!;
-        p.StandardInput.Close();
+        using var p = Start(environment, args);
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
         p.WaitForExit();
@@ -25,4 +17,19 @@ internal static class CliRunner
     }
 
     public static Result Run(params string[] args) => Run(null, args);
+
+    /// <summary>Starts <c>ocular</c> with redirected input and output; the caller waits for it (or kills it) and disposes it.</summary>
+    public static Process Start(IDictionary<string, string>? environment, params string[] args)
+    {
+        var dll = Path.Combine(AppContext.BaseDirectory, "ocular.dll");
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
+        psi.ArgumentList.Add(dll);
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        psi.Environment["NO_COLOR"] = "1";
+        if (environment is not null)
+            foreach (var (k, v) in environment) psi.Environment[k] = v;
+        var p = Process.Start(psi)!;
+        p.StandardInput.Close();
+        return p;
+    }
 }

@@ -68,10 +68,26 @@ public sealed class DataSpec
             "cifar10" => new(trimmed, kind, s => new Cifar10Dataset(Required("DIR"), s == DataSplit.Train)),
             "cifar100" => new(trimmed, kind, s => new Cifar100Dataset(Required("DIR"), s == DataSplit.Train)),
             "stl10" => new(trimmed, kind, s => new Stl10Dataset(Required("DIR"), s == DataSplit.Train ? Stl10Split.Train : Stl10Split.Test)),
-            "folder" => new(trimmed, kind, s => new ImageFolderDataset(Required("ROOT"), split: s == DataSplit.Train ? "train" : "test")),
+            "folder" => new(trimmed, kind, s => Folder(trimmed, Required("ROOT"), s)),
             "list" => List(trimmed, Required("ROOT,TRAIN.txt,TEST.txt")),
             _ => throw new FormatException($"unknown data set '{text}'; accepted: {Accepted}"),
         };
+    }
+
+    // ROOT/train/<class>/… and ROOT/test/<class>/…: a root without the split folder says what it holds instead.
+    private static ImageFolderDataset Folder(string text, string root, DataSplit split)
+    {
+        var name = split == DataSplit.Train ? "train" : "test";
+        var full = Path.GetFullPath(root);
+        if (Directory.Exists(full) && !Directory.Exists(Path.Combine(full, name)))
+        {
+            var found = Directory.EnumerateFileSystemEntries(full).Select(e => Path.GetFileName(e) + (Directory.Exists(e) ? "/" : ""))
+                .Order(StringComparer.Ordinal).ToList();
+            var listed = found.Count == 0 ? "nothing" : string.Join(", ", found.Take(8)) + (found.Count > 8 ? $", … ({found.Count} entries)" : "");
+            throw new DatasetException($"data set '{text}': expected {full}/train/<class>/<image> and {full}/test/<class>/<image>, " +
+                                       $"but there is no '{name}' folder; {full} holds: {listed}", full);
+        }
+        return new ImageFolderDataset(root, split: name);
     }
 
     private static DataSpec List(string text, string argument)

@@ -16,4 +16,10 @@ internal static partial class NativeDraw
 
     [LibraryImport(Library)]
     internal static unsafe partial int ocl_draw_circle(TensorHandle image, int cx, int cy, int radius, int thickness, int shift, double* color, int nColor, int antialias);
+
+    [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
+    internal static unsafe partial int ocl_draw_text(TensorHandle image, string text, int x, int y, int font, double scale, int thickness, double* color, int nColor, int antialias);
+
+    [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
+    internal static unsafe partial int ocl_draw_text_size(string text, int font, double scale, int thickness, int* size);
 }

@@ -37,5 +37,27 @@ internal static class Raster
                 colour.Length, antialias ? 1 : 0));
     }
 
+    /// <summary>
+    /// Writes ASCII <paramref name="text"/> in OpenCV's Hershey simplex font with the left end of its baseline at
+    /// (<paramref name="x"/>, <paramref name="y"/>) (<c>cv::putText</c>); other characters are drawn as '?'.
+    /// </summary>
+    public static unsafe void Text(Tensor image, string text, int x, int y, double scale, ReadOnlySpan<double> colour, int thickness = 1, bool antialias = true)
+    {
+        fixed (double* c = colour)
+            TorchException.Check(NativeDraw.ocl_draw_text(image.Handle, Ascii(text), x, y, HersheySimplex, scale, thickness, c, colour.Length, antialias ? 1 : 0));
+    }
+
+    /// <summary>The width, the height above the baseline and the depth below it of <paramref name="text"/> as <see cref="Text"/> draws it (<c>cv::getTextSize</c>).</summary>
+    public static unsafe (int Width, int Height, int Baseline) TextSize(string text, double scale, int thickness = 1)
+    {
+        var size = stackalloc int[3];
+        TorchException.Check(NativeDraw.ocl_draw_text_size(Ascii(text), HersheySimplex, scale, thickness, size));
+        return (size[0], size[1], size[2]);
+    }
+
+    private const int HersheySimplex = 0; // cv::FONT_HERSHEY_SIMPLEX
+
+    private static string Ascii(string text) => string.Concat(text.Select(ch => ch is >= ' ' and <= '~' ? ch : '?'));
+
     private static int Fixed(double v) => checked((int)Math.Round(v * One));
 }

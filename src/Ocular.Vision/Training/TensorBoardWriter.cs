@@ -12,7 +12,8 @@ namespace Ocular.Vision.Training;
 public sealed class TensorBoardWriter : IDisposable
 {
     // Field numbers from tensorflow/core/util/event.proto and summary.proto.
-    private const int EventWallTime = 1, EventStep = 2, EventFileVersion = 3, EventSummary = 5;
+    private const int EventWallTime = 1, EventStep = 2, EventFileVersion = 3, EventSummary = 5, EventSessionLog = 6;
+    private const int SessionLogStatus = 1, SessionLogStart = 1;
     private const int SummaryValue = 1, ValueTag = 1, ValueSimpleValue = 2;
 
     private readonly FileStream _stream;
@@ -36,7 +37,13 @@ public sealed class TensorBoardWriter : IDisposable
     /// <summary>Adds several scalars at one step (one event).</summary>
     public void AddScalars(IReadOnlyDictionary<string, double> values, long step) => WriteEvent(step, summary: values);
 
-    private void WriteEvent(long step, string? fileVersion = null, IReadOnlyDictionary<string, double>? summary = null)
+    /// <summary>
+    /// Marks a restart at <paramref name="step"/> (a <c>SessionLog</c> with status START): TensorBoard then purges the
+    /// events of earlier files at this step and later, which an interrupted run may have written before it was resumed.
+    /// </summary>
+    public void AddSessionStart(long step) => WriteEvent(step, sessionStart: true);
+
+    private void WriteEvent(long step, string? fileVersion = null, IReadOnlyDictionary<string, double>? summary = null, bool sessionStart = false)
     {
         using var buffer = new MemoryStream();
         var output = new CodedOutputStream(buffer);
@@ -53,6 +60,13 @@ public sealed class TensorBoardWriter : IDisposable
         {
             output.WriteTag(EventSummary, WireFormat.WireType.LengthDelimited);
             output.WriteBytes(ByteString.CopyFrom(EncodeSummary(summary)));
+        }
+        if (sessionStart)
+        {
+            output.WriteTag(EventSessionLog, WireFormat.WireType.LengthDelimited);
+            output.WriteLength(2);
+            output.WriteTag(SessionLogStatus, WireFormat.WireType.Varint);
+            output.WriteEnum(SessionLogStart);
         }
         output.Flush();
         WriteRecord(buffer.ToArray());

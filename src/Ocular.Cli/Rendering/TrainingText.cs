@@ -1,0 +1,40 @@
+using System.Globalization;
+using Ocular.Vision.Training;
+
+namespace Ocular.Cli.Rendering;
+
+/// <summary>The text of training logs, shared by the plain and the terminal renderers.</summary>
+internal static class TrainingText
+{
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    public static string Header(TrainingRunInfo run)
+    {
+        var o = run.Options;
+        var optimizer = o.Optimizer.ToLowerInvariant() switch
+        {
+            "sgd" => $"sgd lr {o.EffectiveLearningRate.ToString(Inv)} momentum {o.Momentum.ToString(Inv)}{(o.Nesterov ? " nesterov" : "")}",
+            var name => $"{name} lr {o.EffectiveLearningRate.ToString(Inv)}",
+        };
+        var trained = run.TrainableParameters == run.Parameters ? "" : $", {run.TrainableParameters.ToString("N0", Inv)} trained";
+        return $"run {run.RunDirectory}: {run.Architecture} ({run.Parameters.ToString("N0", Inv)} parameters{trained}) on {o.Data}: " +
+               $"{run.TrainImages} train / {run.TestImages} test images, {run.ClassNames.Count} classes, input {run.Recipe.InputSize}, " +
+               $"augmentation {run.Recipe.Augmentation}; {optimizer} wd {o.EffectiveWeightDecay.ToString(Inv)}, schedule {o.Schedule}, " +
+               $"{o.Epochs} epochs of {run.BatchesPerEpoch} batches of {o.BatchSize}; seed {o.Seed}, {run.Threads} threads, {o.Workers} workers" +
+               (run.StartEpoch > 0 ? $"; resuming after epoch {run.StartEpoch}" : "");
+    }
+
+    public static string Epoch(EpochMetrics m)
+    {
+        var width = m.Epochs.ToString(Inv).Length;
+        return string.Create(Inv,
+            $"epoch {m.Epoch.ToString(Inv).PadLeft(width)}/{m.Epochs}  train loss {m.TrainLoss:F4} acc {m.TrainAccuracy:F2}%  " +
+            $"test loss {m.TestLoss:F4} top-1 {m.TestTop1:F2}% top-5 {m.TestTop5:F2}%  lr {m.LearningRate:G4}  " +
+            $"{m.ImagesPerSecond:F0} img/s  {m.Seconds:F1} s{(m.IsBest ? "  best" : "")}");
+    }
+
+    public static string Done(TrainingResult r) =>
+        r.Epochs.Count == 0
+            ? $"the run in {r.RunDirectory} is already complete ({r.CompletedEpochs} epochs; best test top-1 {r.BestTop1.ToString("F2", Inv)}% at epoch {r.BestEpoch})"
+            : $"done: best test top-1 {r.BestTop1.ToString("F2", Inv)}% at epoch {r.BestEpoch} → {r.BestCheckpoint}; last → {r.LastCheckpoint}";
+}

@@ -1,0 +1,86 @@
+namespace Ocular.Vision.Training;
+
+/// <summary>
+/// Trains a zoo classifier on a data set and keeps a run directory (<see cref="RunDirectory"/>): the library behind
+/// <c>ocular train classifier</c>.
+/// </summary>
+/// <example>
+/// <code>
+/// var result = ClassifierTrainer.Train(new TrainingOptions
+/// {
+///     Data = "shapes", Architecture = "compact_cnn", Epochs = 8, BatchSize = 64,
+///     LearningRate = 0.05, Schedule = "onecycle", Seed = 0, OutputDirectory = "runs/shapes",
+/// });
+/// using var trained = ClassifierCheckpoint.Load(result.BestCheckpoint);
+/// </code>
+/// </example>
+/// <remarks>
+/// <para><b>Determinism.</b> One seed drives everything: <c>Engine.ManualSeed(seed)</c> before the model is built (weight
+/// initialisation, a replaced head), the data loader's seed (order per epoch, per-sample augmentation) and the global
+/// generator (dropout), whose state is saved with every checkpoint. The same options, seed and thread count give the same
+/// weights, bit for bit, whether the run was interrupted and resumed or not.</para>
+/// <para><b>Checkpoints.</b> <c>last.ocular</c> is written before the first epoch (epoch 0) and after every epoch, with the
+/// optimizer, scheduler and generator state; <c>best.ocular</c> when the test top-1 improves. The metrics row of an epoch is
+/// written before its checkpoints, and a resumed run drops rows after the checkpoint's epoch, so a run killed at any moment
+/// resumes from its last complete epoch.</para>
+/// </remarks>
+public static class ClassifierTrainer
+{
+    /// <summary>Starts a new run in <see cref="TrainingOptions.OutputDirectory"/> and trains it to the end.</summary>
+    /// <param name="options">The run's options.</param>
+    /// <param name="progress">Receives the progress (none when null).</param>
+    /// <param name="cancellationToken">Stops between batches (with <see cref="OperationCanceledException"/>; the run can be resumed).</param>
+    /// <exception cref="ArgumentException">An option is invalid (the message names it and what is accepted).</exception>
+    /// <exception cref="IOException">The directory already holds a run.</exception>
+    /// <exception cref="TrainingInterruptedException">An error stopped the run after it had started; the message says how to resume.</exception>
+    public static TrainingResult Train(TrainingOptions options, ITrainingProgress? progress = null, CancellationToken cancellationToken = default)
+    {
+        options.Validate();
+        var run = new RunDirectory(options.OutputDirectory);
+        if (run.HoldsRun)
+            throw new IOException($"{run.Path} already holds a training run; resume it with `ocular train classifier --resume {run.Path}` or choose another --out");
+        return new TrainingSession(options, run, resuming: false, progress ?? SilentTrainingProgress.Instance).Run(cancellationToken);
+    }
+
+    /// <summary>
+    /// Continues the run in <paramref name="runDirectory"/> from its last complete epoch with the options in its
+    /// <c>config.json</c>. Only the number of epochs may grow (not with the cosine and one-cycle schedules, whose shape
+    /// depends on it) and the worker count may change (the batches do not depend on it). Run it with the thread count
+    /// of the original run to reach the same weights bit for bit.
+    /// </summary>
+    /// <param name="runDirectory">The run directory.</param>
+    /// <param name="epochs">A larger number of epochs, to extend the run.</param>
+    /// <param name="workers">Another number of data-loader workers.</param>
+    /// <param name="progress">Receives the progress (none when null).</param>
+    /// <param name="cancellationToken">Stops between batches.</param>
+    public static TrainingResult Resume(string runDirectory, int? epochs = null, int? workers = null, ITrainingProgress? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        var run = new RunDirectory(runDirectory);
+        var (options, threads) = run.ReadConfig();
+        options = options with { OutputDirectory = run.Path };
+        var changed = false;
+        if (epochs is { } e && e != options.Epochs)
+        {
+            if (e < options.Epochs) throw new ArgumentException($"--epochs can only grow when resuming (the run has {options.Epochs})");
+            if (LrSchedule.Parse(options.Schedule).DependsOnLength)
+                throw new ArgumentException($"the {options.Schedule} schedule is shaped by the run's {options.Epochs} epochs, so the run cannot be extended; start a new run (e.g. --weights {run.LastCheckpoint})");
+            options = options with { Epochs = e };
+            changed = true;
+        }
+        if (workers is { } w && w != options.Workers)
+        {
+            options = options with { Workers = w };
+            changed = true;
+        }
+        options.Validate();
+        if (!File.Exists(run.LastCheckpoint))
+            throw new FileNotFoundException($"{run.Path} has no last.ocular to resume from", run.LastCheckpoint);
+        var session = new TrainingSession(options, run, resuming: true, progress ?? SilentTrainingProgress.Instance)
+        {
+            RewriteConfig = changed,
+            OriginalThreads = threads,
+        };
+        return session.Run(cancellationToken);
+    }
+}

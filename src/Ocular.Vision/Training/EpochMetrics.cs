@@ -1,0 +1,50 @@
+namespace Ocular.Vision.Training;
+
+/// <summary>One epoch's results: a row of <c>metrics.jsonl</c> / <c>metrics.csv</c>.</summary>
+/// <param name="Epoch">The epoch (1-based).</param>
+/// <param name="Epochs">The run's number of epochs.</param>
+/// <param name="TrainLoss">Mean training cross-entropy (with label smoothing when set) over the epoch's images.</param>
+/// <param name="TrainAccuracy">Training accuracy over the epoch (model in training mode, weights changing), in percent.</param>
+/// <param name="TestLoss">Mean test cross-entropy (no smoothing).</param>
+/// <param name="TestTop1">Test top-1 accuracy, in percent.</param>
+/// <param name="TestTop5">Test top-5 accuracy, in percent (100 with five classes or fewer).</param>
+/// <param name="LearningRate">The learning rate at the start of the epoch (of the first parameter group).</param>
+/// <param name="ImagesPerSecond">Training images per second (loading, forward, backward and optimizer step; not the evaluation).</param>
+/// <param name="TrainSeconds">Seconds of training.</param>
+/// <param name="Seconds">Seconds of the whole epoch, evaluation included.</param>
+/// <param name="IsBest">True when the test top-1 improved (and <c>best.ocular</c> was written).</param>
+public sealed record EpochMetrics(int Epoch, int Epochs, double TrainLoss, double TrainAccuracy, double TestLoss, double TestTop1, double TestTop5,
+    double LearningRate, double ImagesPerSecond, double TrainSeconds, double Seconds, bool IsBest)
+{
+    /// <summary>The column names of the metrics files, in order.</summary>
+    public static readonly IReadOnlyList<string> Columns =
+        ["epoch", "train_loss", "train_accuracy", "test_loss", "test_top1", "test_top5", "lr", "images_per_second", "train_seconds", "epoch_seconds", "best"];
+
+    /// <summary>The row written to the metrics files.</summary>
+    public IReadOnlyDictionary<string, object> ToRow() => new Dictionary<string, object>
+    {
+        ["epoch"] = (double)Epoch,
+        ["train_loss"] = TrainLoss,
+        ["train_accuracy"] = TrainAccuracy,
+        ["test_loss"] = TestLoss,
+        ["test_top1"] = TestTop1,
+        ["test_top5"] = TestTop5,
+        ["lr"] = LearningRate,
+        ["images_per_second"] = ImagesPerSecond,
+        ["train_seconds"] = TrainSeconds,
+        ["epoch_seconds"] = Seconds,
+        ["best"] = IsBest ? 1.0 : 0.0,
+    };
+
+    /// <summary>The TensorBoard scalars of the epoch (tag → value).</summary>
+    public IReadOnlyDictionary<string, double> Scalars() => new Dictionary<string, double>
+    {
+        ["train/loss"] = TrainLoss,
+        ["train/accuracy"] = TrainAccuracy,
+        ["test/loss"] = TestLoss,
+        ["test/top1"] = TestTop1,
+        ["test/top5"] = TestTop5,
+        ["lr"] = LearningRate,
+        ["images_per_second"] = ImagesPerSecond,
+    };
+}

@@ -1,0 +1,99 @@
+using System.Text.Json.Nodes;
+using Ocular.Torch;
+using Ocular.Torch.Optim;
+using Ocular.Torch.Optim.LrSchedulers;
+using Ocular.Torch.Serialization;
+using Ocular.Vision.Models;
+
+namespace Ocular.Vision.Training;
+
+/// <summary>Where a run stands after a complete epoch (kept in <c>last.ocular</c>).</summary>
+/// <param name="Epoch">Epochs completed (0 before the first).</param>
+/// <param name="BestTop1">The best test top-1 so far, in percent (−1 before the first epoch).</param>
+/// <param name="BestEpoch">The epoch that reached it (0 before the first epoch).</param>
+public sealed record TrainingState(int Epoch, double BestTop1, int BestEpoch);
+
+/// <summary>
+/// A classifier checkpoint that can resume training: the model (a normal <see cref="ClassifierCheckpoint"/>, usable
+/// by every command), plus the optimizer's state tensors under <c>optimizer.state.*</c>, the global generator's state
+/// under <c>generator.default</c> (dropout), and, under the metadata key <see cref="StateKey"/>, the epoch, the best
+/// metric, the scheduler's state and the optimizer's JSON document.
+/// </summary>
+public static class TrainingCheckpoint
+{
+    /// <summary>The safetensors metadata key of the resume state.</summary>
+    public const string StateKey = "ocular.training_state";
+
+    private const string OptimizerPrefix = "optimizer.";
+    private const string GeneratorKey = "generator.default";
+
+    /// <summary>Writes the checkpoint atomically.</summary>
+    public static void Save(string path, Classifier model, ClassifierMetadata metadata, Optimizer optimizer, ILrScheduler scheduler, TrainingState state)
+    {
+        using var optimizerState = optimizer.StateDict();
+        using var generator = Generator.Default();
+        using var generatorState = generator.GetState();
+        var extra = optimizerState.Tensors.ToDictionary(kv => OptimizerPrefix + kv.Key, kv => kv.Value);
+        extra[GeneratorKey] = generatorState;
+        var json = new JsonObject
+        {
+            ["epoch"] = state.Epoch,
+            ["best_top1"] = state.BestTop1,
+            ["best_epoch"] = state.BestEpoch,
+            ["scheduler"] = scheduler.StateDict(),
+            ["optimizer"] = JsonNode.Parse(optimizerState.ToJson()),
+        };
+        ClassifierCheckpoint.Save(path, model, metadata, extra, new Dictionary<string, string> { [StateKey] = json.ToJsonString() });
+    }
+
+    /// <summary>Reads the training state of a checkpoint without loading its tensors.</summary>
+    /// <exception cref="InvalidDataException">The checkpoint holds no training state (it is a plain classifier checkpoint).</exception>
+    public static TrainingState ReadState(string path) => Parse(StateJson(path), path);
+
+    /// <summary>
+    /// Restores the model's weights, the optimizer's and the scheduler's state and the global generator from
+    /// <paramref name="path"/> (build them as for the run first), and returns the training state.
+    /// </summary>
+    public static TrainingState Restore(string path, Classifier model, Optimizer optimizer, ILrScheduler scheduler)
+    {
+        var json = StateJson(path);
+        var state = Parse(json, path);
+        using var contents = SafeTensors.Load(path);
+        var own = model.StateDict();
+        var keys = own.Keys.ToHashSet();
+        foreach (var t in own.Values) t.Dispose();
+        model.LoadStateDict(contents.Tensors.Where(kv => keys.Contains(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value), strict: true);
+
+        // FromJson takes the tensors over; give it copies so that the file's contents can be disposed as a whole.
+        var optimizerTensors = contents.Tensors.Where(kv => kv.Key.StartsWith(OptimizerPrefix, StringComparison.Ordinal))
+            .ToDictionary(kv => kv.Key[OptimizerPrefix.Length..], kv => kv.Value.Clone());
+        using (var optimizerState = OptimizerStateDict.FromJson(json["optimizer"]!.ToJsonString(), optimizerTensors))
+            optimizer.LoadStateDict(optimizerState);
+        scheduler.LoadStateDict(json["scheduler"]!.AsObject());
+        if (!contents.Tensors.TryGetValue(GeneratorKey, out var generatorState))
+            throw new InvalidDataException($"{path}: no '{GeneratorKey}' tensor (the global generator's state)");
+        using var generator = Generator.Default();
+        generator.SetState(generatorState);
+        return state;
+    }
+
+    private static JsonObject StateJson(string path)
+    {
+        var metadata = SafeTensors.ReadMetadata(path);
+        if (!metadata.TryGetValue(StateKey, out var text))
+            throw new InvalidDataException($"{path}: not a training checkpoint (no '{StateKey}' metadata), so training cannot resume from it");
+        return JsonNode.Parse(text)?.AsObject() ?? throw new InvalidDataException($"{path}: empty '{StateKey}' metadata");
+    }
+
+    private static TrainingState Parse(JsonObject json, string path)
+    {
+        try
+        {
+            return new TrainingState(json["epoch"]!.GetValue<int>(), json["best_top1"]!.GetValue<double>(), json["best_epoch"]!.GetValue<int>());
+        }
+        catch (Exception e) when (e is NullReferenceException or InvalidOperationException or FormatException)
+        {
+            throw new InvalidDataException($"{path}: malformed '{StateKey}' metadata: {e.Message}", e);
+        }
+    }
+}

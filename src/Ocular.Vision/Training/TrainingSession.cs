@@ -1,0 +1,176 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Ocular.Torch;
+using Ocular.Torch.Optim;
+using Ocular.Torch.Optim.LrSchedulers;
+using Ocular.Vision.Data;
+using Ocular.Vision.Datasets;
+using Ocular.Vision.Models;
+using F = Ocular.Torch.Functional;
+
+namespace Ocular.Vision.Training;
+
+/// <summary>One call of <see cref="ClassifierTrainer.Train"/> or <see cref="ClassifierTrainer.Resume"/>: sets the run up, then trains epoch by epoch.</summary>
+internal sealed class TrainingSession(TrainingOptions options, RunDirectory run, bool resuming, ITrainingProgress progress)
+{
+    private TrainingOptions options = options;
+
+    /// <summary>Rewrite config.json (a resumed run whose epochs or workers changed).</summary>
+    public bool RewriteConfig { get; init; }
+
+    /// <summary>The thread count recorded by the original run (0 when unknown).</summary>
+    public int OriginalThreads { get; init; }
+
+    public TrainingResult Run(CancellationToken cancellationToken)
+    {
+        var spec = DataSpec.Parse(options.Data);
+        var train = spec.Open(DataSplit.Train);
+        var test = spec.Open(DataSplit.Test);
+        if (train.ClassNames.Count != test.ClassNames.Count)
+            throw new DatasetException($"'{spec}': the training split has {train.ClassNames.Count} classes but the test split has {test.ClassNames.Count}", null);
+        var recipe = DataRecipe.For(spec.Kind, train, options.InputSize, options.Augment);
+        // Without --arch the architecture is the weights checkpoint's; it is recorded in config.json.
+        var architecture = options.Architecture ?? ClassifierCheckpoint.ReadMetadata(options.Weights!).Architecture;
+        options = options with { Architecture = architecture };
+        var classes = train.ClassNames;
+
+        Engine.ManualSeed(options.Seed);
+        using var model = ModelZoo.Create(architecture, classes.Count, recipe.InChannels);
+        if (options.Weights is not null && !resuming)
+            progress.Message(PretrainedWeights.LoadInto(model, options.Weights).ToString());
+        if (options.FreezeBackbone)
+            foreach (var (path, parameter) in model.NamedParameters())
+                if (!path.StartsWith(model.HeadPath + ".", StringComparison.Ordinal)) parameter.RequiresGrad_(false);
+        var trainable = model.Parameters().Where(p => p.RequiresGrad).ToList();
+
+        var loader = new DataLoader(train, new DataLoaderOptions
+        {
+            BatchSize = options.BatchSize, Shuffle = true, Seed = options.Seed, Workers = options.Workers, Transform = recipe.TrainTransform,
+        });
+        var schedule = LrSchedule.Parse(options.Schedule);
+        using var optimizer = CreateOptimizer(trainable);
+        var scheduler = schedule.Create(optimizer, options.Epochs, loader.BatchCount);
+        var metadata = recipe.Metadata(architecture, classes);
+
+        TrainingState state;
+        if (resuming)
+        {
+            state = TrainingCheckpoint.Restore(run.LastCheckpoint, model, optimizer, scheduler);
+            if (RewriteConfig) run.WriteConfig(options, recipe);
+            progress.Message($"resuming {run.Path} after epoch {state.Epoch}");
+            if (OriginalThreads != 0 && OriginalThreads != Engine.NumThreads)
+                progress.Message($"the run was started with {OriginalThreads} threads and continues with {Engine.NumThreads}: the results will not be bit-identical to an uninterrupted run");
+        }
+        else
+        {
+            run.WriteConfig(options, recipe);
+            state = new TrainingState(0, -1, 0);
+            TrainingCheckpoint.Save(run.LastCheckpoint, model, WithTraining(metadata, state, null), optimizer, scheduler, state);
+        }
+
+        var metrics = new MetricsLog(run.Path);
+        metrics.TruncateAfter("epoch", state.Epoch);
+        using var tensorBoard = options.TensorBoard ? new TensorBoardWriter(run.TensorBoardDirectory) : null;
+        // TensorBoard drops the events of a crashed run's later steps when it sees a session start (purge on restart).
+        if (resuming) tensorBoard?.AddSessionStart(state.Epoch + 1);
+
+        progress.RunStarted(new TrainingRunInfo(run.Path, options, recipe, architecture, model.Parameters().Sum(p => p.NumEl),
+            trainable.Sum(p => p.NumEl), classes, train.Count, test.Count, loader.BatchCount, state.Epoch, Engine.NumThreads));
+
+        var done = new List<EpochMetrics>();
+        var testTransform = metadata.Preprocessing();
+        try
+        {
+            for (var epoch = state.Epoch + 1; epoch <= options.Epochs; epoch++)
+            {
+                var clock = Stopwatch.StartNew();
+                var lr = optimizer.ParamGroups[0].Lr;
+                var (loss, accuracy, images, trainSeconds) = TrainEpoch(model, optimizer, scheduler, schedule, loader, epoch, cancellationToken);
+                if (!schedule.StepsPerBatch) scheduler.Step();
+                progress.EvaluationStarted(epoch, (test.Count + options.BatchSize - 1) / options.BatchSize);
+                var evaluation = ClassifierEvaluation.Evaluate(model, test, testTransform, options.BatchSize, options.Workers,
+                    (b, n) => progress.EvaluationBatchCompleted(epoch, b, n), cancellationToken);
+                var isBest = evaluation.Top1 > state.BestTop1;
+                var row = new EpochMetrics(epoch, options.Epochs, loss, accuracy, evaluation.Loss, evaluation.Top1, evaluation.Top5, lr,
+                    images / trainSeconds, trainSeconds, clock.Elapsed.TotalSeconds, isBest);
+
+                // Order matters for resuming: metrics, then best, then last (a resumed run redoes the epochs after last's).
+                metrics.Append(row.ToRow());
+                tensorBoard?.AddScalars(row.Scalars(), epoch);
+                var next = isBest ? new TrainingState(epoch, evaluation.Top1, epoch) : state with { Epoch = epoch };
+                if (isBest) ClassifierCheckpoint.Save(run.BestCheckpoint, model, WithTraining(metadata, next, row));
+                TrainingCheckpoint.Save(run.LastCheckpoint, model, WithTraining(metadata, next, row), optimizer, scheduler, next);
+                state = next;
+                done.Add(row);
+                progress.EpochCompleted(row);
+            }
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            throw new TrainingInterruptedException(run.Path, state.Epoch, e);
+        }
+        return new TrainingResult(run.Path, done, state.Epoch, state.BestTop1, state.BestEpoch, run.LastCheckpoint, run.BestCheckpoint);
+    }
+
+    private (double Loss, double Accuracy, int Images, double Seconds) TrainEpoch(Classifier model, Optimizer optimizer, LrScheduler scheduler,
+        LrSchedule schedule, DataLoader loader, int epoch, CancellationToken cancellationToken)
+    {
+        model.Train();
+        progress.EpochStarted(epoch, loader.BatchCount);
+        var clock = Stopwatch.StartNew();
+        double lossSum = 0;
+        long correct = 0;
+        var (images, b) = (0, 0);
+        foreach (var batch in loader.Epoch(epoch - 1))
+        {
+            using (batch)
+            using (DisposeScope.Enter())
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                optimizer.ZeroGrad();
+                var logits = model.Call(batch.Images);
+                var loss = F.CrossEntropy(logits, batch.Labels, labelSmoothing: options.LabelSmoothing);
+                loss.Backward();
+                optimizer.Step();
+                if (schedule.StepsPerBatch) scheduler.Step();
+                lossSum += (double)loss.Item<float>() * batch.Count;
+                using (Autograd.NoGrad())
+                    correct += logits.Max(1).Indices.Eq(batch.Labels).Sum().Item<long>();
+                images += batch.Count;
+            }
+            b++;
+            progress.BatchCompleted(new TrainingBatchProgress(epoch, b, loader.BatchCount, images, lossSum / images, 100.0 * correct / images,
+                images / clock.Elapsed.TotalSeconds));
+        }
+        if (images == 0) throw new DatasetException($"epoch {epoch} had no training image (every file skipped?)", null);
+        return (lossSum / images, 100.0 * correct / images, images, clock.Elapsed.TotalSeconds);
+    }
+
+    private Optimizer CreateOptimizer(IReadOnlyList<Tensor> parameters)
+    {
+        var lr = options.EffectiveLearningRate;
+        var wd = options.EffectiveWeightDecay;
+        return options.Optimizer.ToLowerInvariant() switch
+        {
+            "sgd" => new Sgd(parameters, lr, momentum: options.Momentum, weightDecay: wd, nesterov: options.Nesterov),
+            "adam" => new Adam(parameters, lr, weightDecay: wd),
+            "adamw" => new AdamW(parameters, lr, weightDecay: wd),
+            _ => throw new ArgumentException($"unknown optimizer '{options.Optimizer}'; accepted: {string.Join(", ", TrainingOptions.Optimizers)}"),
+        };
+    }
+
+    // The checkpoint's free-form training record: the options, the epoch and its test results.
+    private ClassifierMetadata WithTraining(ClassifierMetadata metadata, TrainingState state, EpochMetrics? row) => metadata with
+    {
+        Training = new JsonObject
+        {
+            ["epoch"] = state.Epoch,
+            ["test_top1"] = row?.TestTop1,
+            ["test_top5"] = row?.TestTop5,
+            ["best_top1"] = state.BestTop1 < 0 ? null : state.BestTop1,
+            ["best_epoch"] = state.BestEpoch,
+            ["options"] = JsonSerializer.SerializeToNode(options, RunDirectory.Json),
+        },
+    };
+}
