@@ -10,8 +10,9 @@ namespace Ocular.Vision.Models;
 /// <param name="ModelKeys">The number of the model's state-dict entries.</param>
 /// <param name="FileNumClasses">The number of classes of the file's head (the rows of its final linear weight), or null when the file has none.</param>
 /// <param name="HeadSkipped">
-/// True when <see cref="PyTorchWeights.LoadBackbone"/> left the file's head out because its shape differs
-/// from the model's: the model keeps its own (freshly initialised) head, as fine-tuning on other classes does.
+/// True when <see cref="PyTorchWeights.LoadBackbone"/> did not load the head because the file's differs in
+/// shape from the model's (or the file has none): the model keeps its own (freshly initialised) head, as
+/// fine-tuning on other classes does.
 /// </param>
 public sealed record WeightsLoadReport(WeightsSource Source, StateDictReport Keys, int LoadedKeys, int ModelKeys, int? FileNumClasses, bool HeadSkipped)
 {
@@ -106,8 +107,9 @@ public static class PyTorchWeights
     /// <summary>
     /// Loads pretrained weights for fine-tuning: everything from <paramref name="path"/> (a <c>.pth</c>
     /// or an Ocular checkpoint) except a head whose shape differs from the model's — another number of
-    /// classes — which is left out, so the model keeps its own head (<see cref="WeightsLoadReport.HeadSkipped"/>).
-    /// Every other key must match, unless <paramref name="allowPartial"/>.
+    /// classes — which is left out, so the model keeps its own head (<see cref="WeightsLoadReport.HeadSkipped"/>);
+    /// a file without a head (a backbone) leaves the model's head as well. Every other key must match,
+    /// unless <paramref name="allowPartial"/>.
     /// </summary>
     /// <exception cref="PartialWeightsException">Keys other than the head do not match (and <paramref name="allowPartial"/> is false; nothing is loaded then), or none does.</exception>
     public static WeightsLoadReport LoadBackbone(Classifier model, string path, bool allowPartial = false)
@@ -121,7 +123,7 @@ public static class PyTorchWeights
     /// <param name="model">The classifier.</param>
     /// <param name="file">The weights.</param>
     /// <param name="allowPartial">Load the matching keys when others do not match.</param>
-    /// <param name="skipMismatchedHead">Leave out the file's head when its shape differs from the model's (fine-tuning).</param>
+    /// <param name="skipMismatchedHead">Leave out the file's head when its shape differs from the model's or it has none (fine-tuning).</param>
     /// <exception cref="PartialWeightsException">Keys do not match (and <paramref name="allowPartial"/> is false; nothing is loaded then), or none does.</exception>
     public static WeightsLoadReport Load(Classifier model, WeightsFile file, bool allowPartial, bool skipMismatchedHead)
     {
@@ -142,7 +144,7 @@ public static class PyTorchWeights
             var headWeight = model.HeadPath + ".weight";
             var fileClasses = file.ShapeOf(headWeight) is [var k, _] ? checked((int)k) : (int?)null;
             var headKeys = new HashSet<string>(StringComparer.Ordinal);
-            if (skipMismatchedHead && file.ShapeOf(headWeight) is { } found && !found.SequenceEqual(own[headWeight].Shape))
+            if (skipMismatchedHead && (file.ShapeOf(headWeight) is not { } found || !found.SequenceEqual(own[headWeight].Shape)))
             {
                 // The model's own head tensors stand in for the file's: copying a tensor onto a view of
                 // itself is a no-op (at::copy_ returns early for the same data), so the head stays as it is.

@@ -1,5 +1,6 @@
 using Ocular.Torch;
 using Ocular.Torch.Nn;
+using Ocular.Torch.Serialization;
 using Ocular.Vision.Models;
 
 namespace Ocular.Vision.Tests.Models;
@@ -234,6 +235,25 @@ public class PyTorchWeightsTests
         using var compact = ModelZoo.Create("compact_cnn", numClasses: 3);
         var e = Assert.Throws<PartialWeightsException>(() => PyTorchWeights.LoadBackbone(compact, path));
         Assert.Contains("(it is a cifar_resnet8 checkpoint)", e.Summary);
+    }
+
+    [Fact]
+    public void LoadBackboneAcceptsAFileWithoutHead()
+    {
+        using var dir = new TempDirectory();
+        var path = dir.File("backbone.safetensors");
+        using (var file = WeightsFile.Read(Interop("cifar_resnet8_dataparallel.pth")))
+            SafeTensors.Save(path, file.StateDict.Where(kv => !kv.Key.StartsWith("fc.", StringComparison.Ordinal)));
+        Engine.ManualSeed(0);
+        using var model = ModelZoo.Create("cifar_resnet8", numClasses: 6);
+        var report = PyTorchWeights.LoadBackbone(model, path);
+        Assert.Equal(WeightsFormat.SafeTensors, report.Source.Format);
+        Assert.True(report.HeadSkipped);
+        Assert.Null(report.FileNumClasses);
+        Assert.True(report.IsComplete);
+        Assert.Equal(report.ModelKeys - 2, report.LoadedKeys);
+        // Strict loading still wants the head.
+        Assert.Equal(["fc.weight", "fc.bias"], Assert.Throws<PartialWeightsException>(() => PyTorchWeights.LoadInto(model, path)).Report.Missing);
     }
 
     [Fact]
