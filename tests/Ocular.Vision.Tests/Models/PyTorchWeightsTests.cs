@@ -264,6 +264,11 @@ public class PyTorchWeightsTests
         Assert.Equal(3, PyTorchWeights.InferInChannels(ModelZoo.Describe("cifar_resnet8"), file.StateDict));
         Assert.Null(PyTorchWeights.InferNumClasses(ModelZoo.Describe("vgg16"), file.StateDict));   // no classifier.6.weight
         Assert.Null(PyTorchWeights.InferInChannels(ModelZoo.Describe("compact_cnn"), file.StateDict));
+        using var head = Tensor.Zeros([7, 4096]);
+        using var conv = Tensor.Zeros([64, 1, 3, 3]);
+        var vgg = new Dictionary<string, Tensor> { ["features.0.weight"] = conv, ["classifier.6.weight"] = head };
+        Assert.Equal(7, PyTorchWeights.InferNumClasses(ModelZoo.Describe("vgg16_bn"), vgg));
+        Assert.Equal(1, PyTorchWeights.InferInChannels(ModelZoo.Describe("alexnet"), vgg));
     }
 
     [Fact]
