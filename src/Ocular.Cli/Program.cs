@@ -8,4 +8,6 @@ root.Subcommands.Add(VersionCommand.Create());
 root.Subcommands.Add(ModelsCommand.Create());
 root.Subcommands.Add(TrainCommand.Create());
 root.Subcommands.Add(EvalCommand.Create());
+root.Subcommands.Add(ImportCommand.Create());
+root.Subcommands.Add(PredictCommand.Create());
 return CommandRunner.Run(root, args);

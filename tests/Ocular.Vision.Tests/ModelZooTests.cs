@@ -86,6 +86,14 @@ public class ModelZooTests
         Assert.Contains(info.DefaultLayer, spec.Modules);
         if (info.CamLayer is not null) Assert.Contains(info.CamLayer, spec.Modules);
         Assert.Equal(spec.Architecture, info.Name);
+        // The keys that tell a state dict's classes and input channels: the head is the last weight,
+        // the first convolution the first 4-D weight of torchvision's state dict.
+        var weights = spec.StateDict.Where(e => e.Key.EndsWith(".weight", StringComparison.Ordinal)).ToList();
+        Assert.Equal(info.HeadPath + ".weight", weights[^1].Key);
+        Assert.Equal(2, weights[^1].Shape.Length);
+        var firstConv = weights.First(e => e.Shape.Length == 4);
+        Assert.Equal(info.FirstConvPath + ".weight", firstConv.Key);
+        Assert.Equal(spec.InChannels, firstConv.Shape[1]);
     }
 
     [Theory]

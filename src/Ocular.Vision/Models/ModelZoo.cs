@@ -12,6 +12,15 @@ namespace Ocular.Vision.Models;
 /// <param name="CamLayer">The layer CAM applies to, or null (<see cref="Classifier.CamLayer"/>).</param>
 public sealed record ArchitectureInfo(string Name, string Family, string Description, int DefaultNumClasses, int DefaultInputSize, string DefaultLayer, string? CamLayer)
 {
+    /// <summary>The path of the final linear layer (<see cref="Classifier.HeadPath"/>): <c>fc</c> or <c>classifier.6</c>.</summary>
+    public required string HeadPath { get; init; }
+
+    /// <summary>
+    /// The path of the first convolution, whose weight [out, in-channels, kh, kw] tells a state dict's
+    /// number of input channels: <c>conv1</c>, <c>features.0</c> or <c>block1.0</c>.
+    /// </summary>
+    public required string FirstConvPath { get; init; }
+
     internal Func<int, int, Classifier> Factory { get; init; } = null!;
     internal Func<int, int, long> Counter { get; init; } = null!;
 
@@ -84,6 +93,8 @@ public static class ModelZoo
             $"bearpaw/ABN CIFAR ResNet-{depth}: {blocks} {block} blocks per stage (16/32/64 planes), 32×32 input",
             10, 32, "layer3", "layer3")
         {
+            HeadPath = "fc",
+            FirstConvPath = "conv1",
             Factory = (n, c) => new CifarResNet(depth, n, c),
             Counter = (n, c) => CifarResNet.CountParameters(depth, n, c),
         };
@@ -96,6 +107,8 @@ public static class ModelZoo
         {
             list.Add(new(name, "ResNet", $"torchvision {name}: {block} blocks [{string.Join(", ", layers)}]", 1000, 224, "layer4", "layer4")
             {
+                HeadPath = "fc",
+                FirstConvPath = "conv1",
                 Factory = (n, c) => new ResNet(name, block, layers, n, c),
                 Counter = (n, c) => ResNet.CountParameters(block, layers, n, c),
             });
@@ -116,6 +129,8 @@ public static class ModelZoo
                 list.Add(new(name, "VGG", $"torchvision {name}: {convs} conv layers{(bn ? " with batch norm" : "")}, 3 linear layers",
                     1000, 224, "features." + lastRelu.ToString(CultureInfo.InvariantCulture), null)
                 {
+                    HeadPath = "classifier.6",
+                    FirstConvPath = "features.0",
                     Factory = (n, c) => new Vgg(name, config, bn, n, c),
                     Counter = (n, c) => Vgg.CountParameters(config, bn, n, c),
                 });
@@ -124,6 +139,8 @@ public static class ModelZoo
 
         list.Add(new("alexnet", "AlexNet", "torchvision alexnet: 5 conv layers, 3 linear layers", 1000, 224, "features.11", null)
         {
+            HeadPath = "classifier.6",
+            FirstConvPath = "features.0",
             Factory = (n, c) => new AlexNet(n, c),
             Counter = (n, c) => AlexNet.CountParameters(n, c),
         });
@@ -131,6 +148,8 @@ public static class ModelZoo
         list.Add(new("compact_cnn", "compact CNN", "4 conv-BN-ReLU blocks (16/32/64/128), global average pool, linear; 64 px RGB (Shapes) or 28 px grayscale (Fashion-MNIST)",
             10, 64, "block4", "block4")
         {
+            HeadPath = "fc",
+            FirstConvPath = "block1.0",
             Factory = (n, c) => new CompactCnn(n, c),
             Counter = (n, c) => CompactCnn.CountParameters(n, c),
         });

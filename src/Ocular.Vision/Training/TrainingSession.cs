@@ -38,7 +38,7 @@ internal sealed class TrainingSession(TrainingOptions options, RunDirectory run,
         Engine.ManualSeed(options.Seed);
         using var model = ModelZoo.Create(architecture, classes.Count, recipe.InChannels);
         if (options.Weights is not null && !resuming)
-            progress.Message(PretrainedWeights.LoadInto(model, options.Weights).ToString());
+            progress.Message(PyTorchWeights.LoadBackbone(model, options.Weights).ToString());
         if (options.FreezeBackbone)
             foreach (var (path, parameter) in model.NamedParameters())
                 if (!path.StartsWith(model.HeadPath + ".", StringComparison.Ordinal)) parameter.RequiresGrad_(false);

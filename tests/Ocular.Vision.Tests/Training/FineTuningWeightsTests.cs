@@ -4,7 +4,7 @@ using Ocular.Vision.Models;
 namespace Ocular.Vision.Tests.Training;
 
 [Collection(GlobalStateCollection.Name)]
-public class PretrainedWeightsTests
+public class FineTuningWeightsTests
 {
     // compact_cnn_10.pth (make_pretrained.py): entry k of the 10-class state dict holds (k + 1) / 100 in float16,
     // nested under "state_dict" with nn.DataParallel's "module." prefix.
@@ -14,10 +14,12 @@ public class PretrainedWeightsTests
         Engine.ManualSeed(5);
         using var model = ModelZoo.Create("compact_cnn", 6);
         var freshHead = model.Head.Weight.Clone();
-        var report = PretrainedWeights.LoadInto(model, Fixtures.Path("training", "compact_cnn_10.pth"));
+        var report = PyTorchWeights.LoadBackbone(model, Fixtures.Path("training", "compact_cnn_10.pth"));
 
-        Assert.Equal(10, report.ReplacedHeadClasses);
-        Assert.Equal("pth", report.Format);
+        Assert.True(report.HeadSkipped);
+        Assert.Equal(10, report.FileNumClasses);
+        Assert.Equal(WeightsFormat.PyTorch, report.Source.Format);
+        Assert.Contains("head replaced (10 classes in the file)", report.ToString());
         var keys = model.StateDict();
         try
         {
@@ -54,22 +56,23 @@ public class PretrainedWeightsTests
             });
             Engine.ManualSeed(2);
             using var target = ModelZoo.Create("compact_cnn", 6);
-            var report = PretrainedWeights.LoadInto(target, path);
-            Assert.Null(report.ReplacedHeadClasses);
+            var report = PyTorchWeights.LoadBackbone(target, path);
+            Assert.False(report.HeadSkipped);
+            Assert.True(report.IsComplete);
             Assert.Equal(ClassifierCheckpoint.WeightsHash(source), ClassifierCheckpoint.WeightsHash(target));
         }
         using var other = ModelZoo.Create("cifar_resnet20", 6);
-        var e = Assert.Throws<InvalidDataException>(() => PretrainedWeights.LoadInto(other, path));
-        Assert.Contains("holds a compact_cnn, not a cifar_resnet20", e.Message);
+        var e = Assert.Throws<PartialWeightsException>(() => PyTorchWeights.LoadBackbone(other, path));
+        Assert.Contains("(it is a compact_cnn checkpoint)", e.Message);
     }
 
     [Fact]
     public void APthOfAnotherArchitectureNamesTheMismatchingKeys()
     {
         using var model = ModelZoo.Create("cifar_resnet20", 6);
-        var e = Assert.Throws<InvalidDataException>(() => PretrainedWeights.LoadInto(model, Fixtures.Path("training", "compact_cnn_10.pth")));
-        Assert.Contains("do not fit cifar_resnet20", e.Message);
-        Assert.Contains("missing conv1.weight", e.Message);
-        Assert.Contains("unexpected block1.0.weight", e.Message);
+        var e = Assert.Throws<PartialWeightsException>(() => PyTorchWeights.LoadBackbone(model, Fixtures.Path("training", "compact_cnn_10.pth")));
+        Assert.Contains("match cifar_resnet20", e.Message);
+        Assert.Contains("conv1.weight", e.Message);
+        Assert.Contains("block1.0.weight", e.Message);
     }
 }
