@@ -29,7 +29,7 @@ internal static class ExplainCommand
         var target = new Option<string>("--target") { Description = "predicted | a class index | a class name | top-K", DefaultValueFactory = _ => "predicted" };
         var input = new Option<string>("--input") { Description = "an image file, or a folder of images (searched recursively, sorted by path)", Required = true };
         var output = new Option<string>("--out") { Description = "the output folder", Required = true };
-        var batchSize = new Option<int>("--batch-size") { Description = "images per batch, and masked copies per network call (Score-CAM, Ablation-CAM, RISE)", DefaultValueFactory = _ => 32 };
+        var batchSize = new Option<int>("--batch-size") { Description = "images per batch, and masked copies per network call (Score-CAM, Ablation-CAM, RISE)", DefaultValueFactory = _ => 16 };
         var colormap = new Option<string>("--colormap") { Description = "overlay colour map: jet, inferno, viridis, turbo", DefaultValueFactory = _ => "jet" };
         var alpha = new Option<double>("--alpha") { Description = "the image's weight in the overlays, in [0, 1] (pytorch-grad-cam's image_weight)", DefaultValueFactory = _ => 0.5 };
         var score = new Option<string?>("--score") { Description = "class score: logit | probability (default: logit for the CAM family, probability for RISE)" };

@@ -41,7 +41,7 @@ public sealed class Rise(Classifier model, ExplainerOptions options) : Explainer
         using var scope = DisposeScope.Enter();
         using var noGrad = Autograd.NoGrad();
         var saliency = Tensor.Zeros([n, height * width], ScalarType.Float32);
-        var hwc = images.Permute(0, 2, 3, 1);   // [N, H, W, C]
+        var hwc = images.Permute(0, 2, 3, 1).Contiguous();   // [N, H, W, C], stored NHWC
         Batching.ForEachRange(masks.Count, Options.BatchSize, (start, count) =>
         {
             using var batchScope = DisposeScope.Enter();

@@ -51,7 +51,7 @@ public sealed class ScoreCam(Classifier model, ExplainerOptions options)
         for (var i = 0; i < n; i++)
         {
             using var scope = DisposeScope.Enter();
-            var image = layer.Images.Select(0, i).Permute(1, 2, 0).Unsqueeze(0);   // [1, H, W, C]
+            var image = layer.Images.Select(0, i).Permute(1, 2, 0).Contiguous().Unsqueeze(0);   // [1, H, W, C], stored HWC
             var varying = constant.Select(0, i).LogicalNot().Nonzero().Squeeze(1);
             var activations = a.Select(0, i).IndexSelect(0, varying);             // [M, h, w]
             var m = varying.Size(0);
