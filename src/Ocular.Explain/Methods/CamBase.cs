@@ -17,6 +17,12 @@ namespace Ocular.Explain.Methods;
 /// are independent, so each image's gradient is that of its own score. The model is cut at the first
 /// explained layer (<see cref="LayerPass"/>): the part before it runs without autograd, and the backward
 /// pass stops at the layer. Everything runs in libtorch; nothing is copied to managed memory.
+/// <para>A layer's activation A and its gradient are those of the layer's output as the next layer receives it.
+/// pytorch-grad-cam hooks the output with <c>register_hook</c>, so after a convolution or batch norm followed by an
+/// in-place ReLU it pairs the overwritten (post-ReLU) activations with the pre-ReLU gradient; here both are the
+/// pre-ReLU values (the following ReLU runs on a copy). For the default layers (block outputs, ReLUs) the two agree.
+/// Layers must be split points before the flatten (<see cref="Classifier.SplitPoints"/>); one inside a residual
+/// block is refused with the enclosing layers named.</para>
 /// </remarks>
 public abstract class CamBase : ExplainerBase
 {
