@@ -23,68 +23,30 @@ internal static class ExplainCommand
 
     public static Command Create()
     {
+        var explainers = new ExplainerCliOptions();
         var model = new Option<string>("--model") { Description = "the classifier checkpoint (.ocular)", Required = true };
-        var methods = new Option<string>("--method") { Description = $"method name(s), comma-separated: {string.Join(", ", ExplainerRegistry.Names)}", Required = true };
-        var layers = new Option<string?>("--layer") { Description = "layer path(s) to explain at, comma-separated, maps averaged (default: the architecture's, e.g. layer4, features.29)" };
         var target = new Option<string>("--target") { Description = "predicted | a class index | a class name | top-K", DefaultValueFactory = _ => "predicted" };
         var input = new Option<string>("--input") { Description = "an image file, or a folder of images (searched recursively, sorted by path)", Required = true };
         var output = new Option<string>("--out") { Description = "the output folder", Required = true };
-        var batchSize = new Option<int>("--batch-size") { Description = "images per batch, and masked copies per network call (Score-CAM, Ablation-CAM, RISE)", DefaultValueFactory = _ => 16 };
         var colormap = new Option<string>("--colormap") { Description = "overlay colour map: jet, inferno, viridis, turbo", DefaultValueFactory = _ => "jet" };
         var alpha = new Option<double>("--alpha") { Description = "the image's weight in the overlays, in [0, 1] (pytorch-grad-cam's image_weight)", DefaultValueFactory = _ => 0.5 };
-        var score = new Option<string?>("--score") { Description = "class score: logit | probability (default: logit for the CAM family, probability for RISE)" };
-        var scoreCamWeights = new Option<string>("--score-cam-weights") { Description = "Score-CAM channel weights: softmax (the paper) | probability (the L-CAM baseline)", DefaultValueFactory = _ => "softmax" };
-        var augSmooth = new Option<bool>("--aug-smooth") { Description = "test-time augmentation smoothing (flip × intensity 0.9/1/1.1, averaged)" };
-        var eigenSign = new Option<bool>("--eigen-sign-correction") { Description = "Eigen-CAM: negate maps whose negative part dominates" };
-        var seed = new Option<ulong>("--seed") { Description = "seed of the random draws (RISE's masks)", DefaultValueFactory = _ => 0 };
-        var riseMasks = new Option<int>("--rise-masks") { Description = "RISE: number of masks N", DefaultValueFactory = _ => 4000 };
-        var riseGrid = new Option<int>("--rise-grid") { Description = "RISE: grid size s (s × s cells)", DefaultValueFactory = _ => 7 };
-        var riseKeep = new Option<double>("--rise-p1") { Description = "RISE: probability p1 that a cell is kept", DefaultValueFactory = _ => 0.5 };
-        var checkpoint = new Option<string?>("--explainer-checkpoint") { Description = "a learned explainer's checkpoint" };
 
         var command = new Command("explain", "Compute saliency maps of a classifier's decisions: .npy maps, overlays, a contact sheet and explain.json");
-        foreach (var o in new Option[] { model, methods, layers, target, input, output, batchSize, colormap, alpha, score, scoreCamWeights, augSmooth, eigenSign, seed, riseMasks, riseGrid, riseKeep, checkpoint })
+        command.Options.Add(model);
+        explainers.AddTo(command);
+        foreach (var o in new Option[] { target, input, output, colormap, alpha })
             command.Options.Add(o);
         command.SetAction(parse =>
         {
-            var options = new ExplainerOptions
-            {
-                Layers = Split(parse.GetValue(layers)),
-                BatchSize = parse.GetValue(batchSize),
-                Score = parse.GetValue(score) switch
-                {
-                    null => null,
-                    "logit" => ClassScore.Logit,
-                    "probability" => ClassScore.Probability,
-                    var s => throw new ArgumentException($"unknown --score '{s}': expected logit or probability"),
-                },
-                ScoreCamWeighting = parse.GetValue(scoreCamWeights) switch
-                {
-                    "softmax" => ScoreCamWeighting.ChannelSoftmax,
-                    "probability" => ScoreCamWeighting.ClassProbability,
-                    var s => throw new ArgumentException($"unknown --score-cam-weights '{s}': expected softmax or probability"),
-                },
-                AugSmooth = parse.GetValue(augSmooth),
-                EigenSignCorrection = parse.GetValue(eigenSign),
-                Seed = parse.GetValue(seed),
-                RiseMasks = parse.GetValue(riseMasks),
-                RiseGridSize = parse.GetValue(riseGrid),
-                RiseKeepProbability = parse.GetValue(riseKeep),
-                Checkpoint = parse.GetValue(checkpoint),
-            };
+            var infos = explainers.ReadMethods(parse);
+            var options = explainers.Read(parse);
             var a = parse.GetValue(alpha);
             if (a is < 0 or > 1 || double.IsNaN(a)) throw new ArgumentException($"--alpha must be in [0, 1], got {a.ToString(CultureInfo.InvariantCulture)}");
-            Run(parse.GetValue(model)!, Split(parse.GetValue(methods)) ?? [], options, TargetSelection.Parse(parse.GetValue(target)!),
+            Run(parse.GetValue(model)!, infos, options, TargetSelection.Parse(parse.GetValue(target)!),
                 parse.GetValue(input)!, parse.GetValue(output)!, ParseColorMap(parse.GetValue(colormap)!), a);
             return 0;
         });
         return command;
-    }
-
-    private static string[]? Split(string? list)
-    {
-        var parts = list?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
-        return parts is { Length: > 0 } ? parts : null;
     }
 
     private static ColorMap ParseColorMap(string name) =>
@@ -110,12 +72,9 @@ internal static class ExplainCommand
         return [.. files.Select(f => (f.Path, clashes.Contains(Stem(f.Relative)) ? f.Relative.Replace(Path.DirectorySeparatorChar, '_').Replace('.', '_') : Stem(f.Relative)))];
     }
 
-    private static void Run(string modelPath, string[] methodNames, ExplainerOptions options, TargetSelection selection,
+    private static void Run(string modelPath, IReadOnlyList<ExplainerInfo> infos, ExplainerOptions options, TargetSelection selection,
         string input, string outDir, ColorMap colorMap, double alpha)
     {
-        if (methodNames.Length == 0) throw new ArgumentException("--method: name at least one method");
-        var infos = methodNames.Select(ExplainerRegistry.Find).DistinctBy(i => i.Name).ToList();
-        options.Validate();
         using var loaded = ClassifierCheckpoint.Load(modelPath);
         var (model, meta) = (loaded.Model, loaded.Metadata);
         var classNames = Enumerable.Range(0, meta.NumClasses).Select(i => meta.ClassName(i)).ToList();
