@@ -5,8 +5,24 @@ namespace Ocular.Explain;
 /// <summary>
 /// Anything that explains a classifier's decision with one saliency map per image: the post-hoc
 /// methods (Grad-CAM, Score-CAM, RISE, …) and the learned explainers (L-CAM, …) alike, so that
-/// <c>ocular explain</c> and <c>ocular evaluate</c> treat them the same.
+/// <c>ocular explain</c> and <c>ocular evaluate</c> treat them the same. Create one by name with
+/// <see cref="ExplainerRegistry.Create"/>; derive from <see cref="ExplainerBase"/> to share its checks,
+/// smoothing and post-processing.
 /// </summary>
+/// <remarks>
+/// The contract every implementation keeps:
+/// <list type="bullet">
+/// <item>The input is what the model takes: normalised float images [N, C, H, W], and one target class per
+/// image (int64 [N]); neither is modified. To explain several classes of one image, repeat the image
+/// (<see cref="TargetSelection.Resolve"/> gives the classes image-major).</item>
+/// <item>The output is a new float32 tensor [N, H, W] at the input's resolution, on the input's device, owned
+/// by the caller: non-negative and min–max normalised per image to [0, 1] with
+/// <see cref="SaliencyMaps.Normalize"/> (a constant map is all zeros), unless the method documents otherwise.</item>
+/// <item>Images are independent: a batch gives the maps of the images one by one (up to floating-point rounding).</item>
+/// <item>Randomness comes from the explainer's seed only (never libtorch's global generator): the same call gives the same maps.</item>
+/// <item>The model is not owned and is not changed (no hooks or gradients left behind).</item>
+/// </list>
+/// </remarks>
 public interface IExplainer : IDisposable
 {
     /// <summary>The method's name as the command line spells it (e.g. <c>grad-cam</c>, <c>l-cam</c>).</summary>
@@ -18,4 +34,10 @@ public interface IExplainer : IDisposable
     /// resolution, non-negative, min–max normalised per image to [0, 1] unless the method documents otherwise.
     /// </summary>
     Tensor Explain(Tensor images, Tensor targets);
+
+    /// <summary>
+    /// The settings that determine the maps (method, layers, score, seed, …), JSON-serialisable values
+    /// (strings, numbers, booleans, lists of strings), for the records of <c>explain.json</c> and evaluations.
+    /// </summary>
+    IReadOnlyDictionary<string, object?> Settings => new Dictionary<string, object?> { ["method"] = Name };
 }

@@ -1,0 +1,185 @@
+using Ocular.Torch;
+using Ocular.Torch.Nn;
+using Ocular.Vision.Models;
+
+namespace Ocular.Explain.Methods;
+
+/// <summary>
+/// One forward pass that yields the outputs of the explained layers (and, when asked, the gradients of
+/// the target scores with respect to them) without hooks and without back-propagating further than needed.
+/// The model is cut at the layers (<see cref="Classifier.Split"/>): the trunk up to the first layer runs
+/// without recording; each following segment and the head run with recording only when gradients are
+/// wanted, so the backward pass stops at the first explained layer and never reaches a parameter
+/// (pytorch-grad-cam back-propagates through the whole network with <c>loss.backward()</c>).
+/// </summary>
+/// <remarks>
+/// The activation of a layer is its output as the next layer receives it; a segment that starts with
+/// an in-place ReLU runs it on a copy, so a convolution's or batch norm's output is seen before the
+/// ReLU that follows it, and so is its gradient (a forward hook would see the overwritten values).
+/// </remarks>
+internal sealed class LayerPass : IDisposable
+{
+    private readonly List<Tensor> _owned = [];
+
+    private LayerPass(Tensor[] activations, Tensor?[] gradients, Tensor? logits)
+    {
+        Activations = activations;
+        Gradients = gradients;
+        Logits = logits;
+        _owned.AddRange(activations);
+        _owned.AddRange(gradients.OfType<Tensor>());
+        if (logits is not null) _owned.Add(logits);
+    }
+
+    /// <summary>The layers' outputs [N, K, h, w], in the order of <see cref="Resolve"/>.</summary>
+    public Tensor[] Activations { get; }
+
+    /// <summary>d(Σ_n score_n)/d activation per layer (each image's gradient of its own score), or nulls.</summary>
+    public Tensor?[] Gradients { get; }
+
+    /// <summary>The logits [N, classes], when asked for.</summary>
+    public Tensor? Logits { get; }
+
+    /// <summary>
+    /// Checks <paramref name="layers"/> against <paramref name="model"/> and returns them without duplicates in
+    /// forward order. An unknown path is an <see cref="UnknownLayerException"/> listing the layers that can be
+    /// explained; a layer inside a residual block a <see cref="LayerSplitException"/> naming the enclosing ones.
+    /// </summary>
+    public static IReadOnlyList<string> Resolve(Classifier model, IEnumerable<string> layers)
+    {
+        var requested = layers.Select(l => l.Trim()).Distinct().ToList();
+        if (requested.Count == 0) throw new ArgumentException("name at least one layer to explain", nameof(layers));
+        var explainable = ExplainableLayers(model);
+        foreach (var layer in requested)
+        {
+            if (explainable.Contains(layer)) continue;
+            if (!model.LayerPaths.Contains(layer))
+                throw new UnknownLayerException(layer, model.Architecture, explainable);
+            _ = model.Split(layer);   // throws LayerSplitException naming the layers to use instead
+            throw new ArgumentException($"layer '{layer}' of {model.Architecture} comes after the feature maps are flattened, so it has no spatial map to explain; " +
+                                        $"layers that can be explained: {string.Join(", ", explainable)}");
+        }
+        var stages = Expand(model, requested);
+        return [.. requested.OrderBy(l => stages.FindIndex(s => s.Name == l))];
+    }
+
+    /// <summary>The layers whose outputs are feature maps that can be explained: every split point before the flatten.</summary>
+    public static IReadOnlyList<string> ExplainableLayers(Classifier model)
+    {
+        var flatten = model.Stages.ToList().FindIndex(s => !s.IsLayer);
+        var beforeFlatten = flatten < 0 ? model.Stages : model.Stages.Take(flatten);
+        var roots = beforeFlatten.Where(s => s.IsLayer).Select(s => s.Name).ToHashSet();
+        return [.. model.SplitPoints.Where(p => roots.Contains(p) || roots.Any(r => p.StartsWith(r + ".", StringComparison.Ordinal)))];
+    }
+
+    /// <summary>
+    /// Runs <paramref name="model"/> on <paramref name="images"/> for the <paramref name="layers"/> given by
+    /// <see cref="Resolve"/>. With <paramref name="gradients"/>, differentiates Σ_n score(n, targets[n]);
+    /// with <paramref name="logits"/> (or gradients), runs the head too.
+    /// </summary>
+    public static LayerPass Run(Classifier model, IReadOnlyList<string> layers, Tensor images, Tensor targets, ClassScore score, bool gradients, bool logits)
+    {
+        var stages = Expand(model, layers);
+        var positions = layers.Select(l => stages.FindIndex(s => s.Name == l)).ToArray();
+        using var scope = DisposeScope.Enter();
+        var acts = new Tensor[layers.Count];
+        using var split = new SplitParts(model.Split(layers[0]));
+        using (Autograd.NoGrad())
+            acts[0] = split.Trunk.Call(MemoryLayout.ChannelsLast(images));
+        CheckFeatureMap(model, layers[0], acts[0]);
+
+        using var mode = gradients ? Autograd.EnableGrad() : Autograd.NoGrad();
+        if (gradients) acts[0].RequiresGrad_();
+        for (var j = 1; j < layers.Count; j++)
+        {
+            acts[j] = RunSegment(model, stages.Skip(positions[j - 1] + 1).Take(positions[j] - positions[j - 1]).ToList(), acts[j - 1], layers[j]);
+            CheckFeatureMap(model, layers[j], acts[j]);
+        }
+
+        Tensor? output = null;
+        var grads = new Tensor?[layers.Count];
+        if (gradients || logits)
+        {
+            using var tail = new SplitParts(model.Split(layers[^1]));
+            output = tail.Head.Call(acts[^1]);
+        }
+        if (gradients)
+        {
+            // Images are independent in evaluation mode, so the gradient of the sum is each image's own gradient.
+            var total = TargetScores.Of(output!, targets, score).Sum();
+            var g = Autograd.Grad([total], acts, null, retainGraph: false, allowUnused: true);
+            for (var j = 0; j < g.Length; j++)
+                grads[j] = g[j] ?? throw new InvalidOperationException($"the score does not depend on layer '{layers[j]}' of {model.Architecture}: no gradient can be computed for it");
+        }
+        var result = new LayerPass(
+            [.. acts.Select(a => scope.Keep(a.Detach()))],
+            [.. grads.Select(g => g is null ? null : scope.Keep(g))],
+            output is null ? null : scope.Keep(output.Detach()));
+        return result;
+    }
+
+    private static void CheckFeatureMap(Classifier model, string layer, Tensor a)
+    {
+        if (a.Dim != 4)
+            throw new ArgumentException($"layer '{layer}' of {model.Architecture} outputs {Tensor.ShapeString(a.Shape)}, not feature maps [N, C, h, w]: choose a convolutional layer");
+    }
+
+    /// <summary>Runs consecutive layer stages on <paramref name="input"/> (never overwriting it), as <see cref="ClassifierPart"/> does.</summary>
+    private static Tensor RunSegment(Classifier model, IReadOnlyList<ClassifierStage> segment, Tensor input, string layer)
+    {
+        if (segment.Any(s => !s.IsLayer))
+            throw new ArgumentException($"layer '{layer}' of {model.Architecture} comes after the feature maps are flattened: choose a convolutional layer");
+        var x = input;
+        if (segment.Count > 0 && model.GetSubmodule(segment[0].Name) is ReLU { Inplace: true })
+            x = input.Clone();
+        foreach (var stage in segment)
+        {
+            var next = model.GetSubmodule(stage.Name).Call(x);
+            if (!ReferenceEquals(x, input)) x.Dispose();
+            x = next;
+        }
+        return ReferenceEquals(x, input) ? x.Alias() : x;
+    }
+
+    /// <summary>The forward stages with every Sequential that contains a requested layer expanded into its children (as <see cref="Classifier.Split"/> does).</summary>
+    private static List<ClassifierStage> Expand(Classifier model, IEnumerable<string> layers)
+    {
+        var stages = new List<ClassifierStage>(model.Stages);
+        foreach (var layer in layers)
+        {
+            while (!stages.Any(s => s.IsLayer && s.Name == layer))
+            {
+                var j = stages.FindIndex(s => s.IsLayer && layer.StartsWith(s.Name + ".", StringComparison.Ordinal));
+                if (j < 0 || model.GetSubmodule(stages[j].Name) is not Sequential sequential)
+                {
+                    _ = model.Split(layer);   // the model's own error says which layers to use
+                    throw new ArgumentException($"cannot explain {model.Architecture} at '{layer}'");
+                }
+                var parent = stages[j].Name;
+                stages.RemoveAt(j);
+                stages.InsertRange(j, sequential.NamedChildren().Select(c => ClassifierStage.Layer(parent + "." + c.Name)));
+            }
+        }
+        return stages;
+    }
+
+    /// <summary>Frees the activations, gradients and logits.</summary>
+    public void Dispose()
+    {
+        foreach (var t in _owned) t.Dispose();
+        _owned.Clear();
+    }
+
+    /// <summary>Disposes both parts of a split (they share the model's weights and free nothing of it).</summary>
+    private readonly struct SplitParts(ModelSplit split) : IDisposable
+    {
+        public ClassifierPart Trunk => split.Trunk;
+        public ClassifierPart Head => split.Head;
+
+        public void Dispose()
+        {
+            split.Trunk.Dispose();
+            split.Head.Dispose();
+        }
+    }
+}

@@ -1,0 +1,90 @@
+using Ocular.Torch;
+using Ocular.Vision.Models;
+
+namespace Ocular.Explain.Methods;
+
+/// <summary>
+/// Score-CAM (Wang et al., CVPRW 2020, arXiv 1910.01279; reference §2.8): each channel's map, upsampled
+/// to the input size and min–max normalised, masks the input, and the class score of the masked input
+/// weighs the channel. H^k = upsample(A^k), Ĥ^k = (H^k − min)/(max − min + 1e-8), s_k = y^c(x ⊙ Ĥ^k),
+/// α^c = softmax_k(s) (Algorithm 1), L^c = ReLU(Σ_k α^c_k A^k).
+/// </summary>
+/// <remarks>
+/// <para>The K masked copies of an image go through the network <see cref="ExplainerOptions.BatchSize"/> at a
+/// time, built and scored inside libtorch (channels-last); only the scores are kept.</para>
+/// <para>Differences from pytorch-grad-cam's <c>ScoreCAM</c>: the upsampling uses half-pixel centres
+/// (<c>align_corners=False</c>, the project's convention) where pytorch-grad-cam's <c>UpsamplingBilinear2d</c>
+/// aligns corners; and a constant channel (max = min at the layer) gets the mask Ĥ = 0 that the formula gives in
+/// exact arithmetic — its masked input is the zero tensor, scored once — where float rounding of the upsampled
+/// constant can make pytorch-grad-cam's division by 1e-8 produce an arbitrary mask.</para>
+/// <para>As in the reference, the mask multiplies the normalised input tensor. The score is the logit by default
+/// (<see cref="ExplainerOptions.Score"/>). <see cref="ScoreCamWeighting.ClassProbability"/> weights each channel by
+/// the softmax probability of the class instead, with no softmax across channels and weight 0 for constant
+/// channels (<c>haofanwang/Score-CAM</c>, <c>yiskw713/ScoreCAM</c>: the L-CAM/TAME baseline).</para>
+/// </remarks>
+public sealed class ScoreCam(Classifier model, ExplainerOptions options)
+    : CamBase("score-cam", model, options, model.DefaultLayer, usesGradients: false)
+{
+    /// <summary>The ε of the per-channel normalisation's denominator.</summary>
+    public const double Epsilon = 1e-8;
+
+    /// <inheritdoc/>
+    public override IReadOnlyDictionary<string, object?> Settings => new Dictionary<string, object?>(base.Settings)
+    {
+        ["weighting"] = Options.ScoreCamWeighting == ScoreCamWeighting.ChannelSoftmax ? "channel-softmax" : "class-probability",
+        ["batch_size"] = Options.BatchSize,
+    };
+
+    /// <inheritdoc/>
+    protected override Tensor ClassMap(CamLayerInputs layer)
+    {
+        var a = layer.Activations;
+        var (n, k) = (a.Size(0), a.Size(1));
+        var (height, width) = (layer.Images.Size(2), layer.Images.Size(3));
+        var byProbability = Options.ScoreCamWeighting == ScoreCamWeighting.ClassProbability;
+        var score = byProbability ? ClassScore.Probability : Score;
+        var flat = a.Flatten(2);
+        var constant = flat.Amax(2).Eq(flat.Amin(2));   // [N, K]
+        var targets = layer.Targets.ToArray<long>();
+        var weights = new Tensor[n];
+        using var noGrad = Autograd.NoGrad();
+        for (var i = 0; i < n; i++)
+        {
+            using var scope = DisposeScope.Enter();
+            var image = layer.Images.Select(0, i).Permute(1, 2, 0).Contiguous().Unsqueeze(0);   // [1, H, W, C], stored HWC
+            var varying = constant.Select(0, i).LogicalNot().Nonzero().Squeeze(1);
+            var activations = a.Select(0, i).IndexSelect(0, varying);             // [M, h, w]
+            var m = varying.Size(0);
+            var fill = byProbability || m == k ? 0.0 : ZeroInputScore(layer.Images, targets[i], score);
+            var all = Tensor.Full([k], fill, ScalarType.Float32);
+            if (m > 0)
+            {
+                var scores = Batching.Map(activations, Options.BatchSize, chunk =>
+                {
+                    // H^k, upsampled with half-pixel centres, then Ĥ^k = (H^k − min)/(max − min + ε).
+                    var up = Functional.Interpolate(chunk.Unsqueeze(1), new Pair(height, width), mode: InterpolationMode.Bilinear, alignCorners: false);
+                    var min = up.Amin([2, 3], keepDim: true);
+                    var max = up.Amax([2, 3], keepDim: true);
+                    var masks = up.Sub(min).Div(max.Sub(min).Add(Epsilon)).Permute(0, 2, 3, 1);   // [B, H, W, 1]
+                    // x ⊙ Ĥ^k, built channels-last ([B, H, W, C] seen as [B, C, H, W]).
+                    var masked = image.Mul(masks).Permute(0, 3, 1, 2);
+                    return TargetScores.Of(Model.Call(masked), targets[i], score);
+                });
+                all.IndexPut_([varying], scores.To(ScalarType.Float32));
+            }
+            // α^c = softmax over the channels of the scores (Algorithm 1), or the probabilities themselves.
+            weights[i] = scope.Keep(byProbability ? all : Functional.Softmax(all, 0));
+        }
+        using var stacked = Tensor.Stack(weights);
+        foreach (var w in weights) w.Dispose();
+        return WeightedSum(stacked, a);
+    }
+
+    /// <summary>y^c of the all-zero input: the score of a constant channel's masked input (Ĥ = 0).</summary>
+    private double ZeroInputScore(Tensor images, long target, ClassScore score)
+    {
+        using var scope = DisposeScope.Enter();
+        var zero = Tensor.Zeros([1, images.Size(1), images.Size(2), images.Size(3)], images.DType);
+        return TargetScores.Of(Model.Call(zero), target, score).Item<float>();
+    }
+}
