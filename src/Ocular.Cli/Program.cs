@@ -6,4 +6,5 @@ var root = new RootCommand("Ocular: train, compute and evaluate visual explanati
 root.Options.Add(GlobalOptions.Threads);
 root.Subcommands.Add(VersionCommand.Create());
 root.Subcommands.Add(ModelsCommand.Create());
+root.Subcommands.Add(EvaluateCommand.Create());
 return CommandRunner.Run(root, args);
