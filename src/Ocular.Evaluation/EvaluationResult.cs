@@ -101,16 +101,16 @@ public sealed record EvaluationResult
     /// <summary>The best and worst image of every method on every graded column.</summary>
     public required IReadOnlyList<ExtremeCase> Extremes { get; init; }
 
-    /// <summary>The position in <see cref="Methods"/> of the best value in <paramref name="columnKey"/>'s column (ties: the first), or −1 when none is defined.</summary>
-    public int BestMethod(string columnKey)
+    /// <summary>The positions in <see cref="Methods"/> of the best value in <paramref name="columnKey"/>'s column (every method that ties for it; empty when no value is defined).</summary>
+    public IReadOnlyList<int> BestMethods(string columnKey)
     {
         var column = Columns.First(c => c.Key == columnKey);
-        var best = -1;
-        for (var m = 0; m < Methods.Count; m++)
+        var best = double.NaN;
+        foreach (var m in Methods)
         {
-            var v = Methods[m].Summary.TryGetValue(columnKey, out var value) ? value : double.NaN;
-            if (column.IsBetter(v, best < 0 ? double.NaN : Methods[best].Summary[columnKey])) best = m;
+            var v = m.Summary.TryGetValue(columnKey, out var value) ? value : double.NaN;
+            if (column.IsBetter(v, best)) best = v;
         }
-        return best;
+        return double.IsNaN(best) ? [] : [.. Enumerable.Range(0, Methods.Count).Where(m => Methods[m].Summary.GetValueOrDefault(columnKey, double.NaN) == best)];
     }
 }

@@ -76,15 +76,15 @@ public static class HtmlReport
         sb.Append("<h2>Results</h2><table class=\"results\"><thead><tr><th class=\"name\">method</th>");
         foreach (var c in r.Columns) sb.Append($"<th title=\"{E(c.Key)} ({E(c.Unit)})\">{E(c.Label)} {c.Arrow}</th>");
         sb.Append("</tr></thead><tbody>");
-        var best = r.Columns.ToDictionary(c => c.Key, c => r.BestMethod(c.Key));
+        var best = r.Columns.ToDictionary(c => c.Key, c => r.BestMethods(c.Key));
         for (var m = 0; m < r.Methods.Count; m++)
         {
             sb.Append($"<tr><td class=\"name\">{E(r.Methods[m].Name)}</td>");
             foreach (var c in r.Columns)
-                sb.Append($"<td{(best[c.Key] == m ? " class=\"best\"" : "")}>{E(Format(r.Methods[m].Summary[c.Key], c.Unit))}</td>");
+                sb.Append($"<td{(best[c.Key].Contains(m) ? " class=\"best\"" : "")}>{E(Format(r.Methods[m].Summary[c.Key], c.Unit))}</td>");
             sb.Append("</tr>");
         }
-        sb.Append("</tbody></table><p>↑ higher is better, ↓ lower is better; the best value of each column is in bold. Columns: ");
+        sb.Append("</tbody></table><p>↑ higher is better, ↓ lower is better; the best value of each column (and any tie) is in bold. Columns: ");
         sb.Append(E(string.Join("; ", r.Columns.Select(c => $"{c.Label} = {c.Key} [{c.Unit}]"))));
         sb.Append(".</p>\n");
     }
