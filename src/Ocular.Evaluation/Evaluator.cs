@@ -64,7 +64,8 @@ public sealed class Evaluator
 
         var files = new Dictionary<string, Tensor>();
         var explainers = new Dictionary<string, IExplainer>();
-        var sanityInputs = new List<Tensor>();
+        var sanityImages = new List<Tensor>();
+        var sanityTargets = new List<Tensor>();
         try
         {
             foreach (var m in methods)
@@ -117,7 +118,8 @@ public sealed class Evaluator
                     {
                         var name = methods[k].Name;
                         var done = start + (double)n * k / accumulators.Count;
-                        accumulators[k].Add(context, maps[name], settings.Reference is null ? null : maps[settings.Reference], a => Report(done, $"{name}: {a}"));
+                        var reference = plan.Has("iou") || plan.Has("stability") ? maps[settings.Reference!] : null;
+                        accumulators[k].Add(context, maps[name], reference, a => Report(done, $"{name}: {a}"));
                     }
                     Report(start + n, "gallery");
                     gallery.AddChunk(context, chunkRecords, accumulators, maps, plan.Columns);
@@ -125,8 +127,8 @@ public sealed class Evaluator
                     if (plan.Has("sanity") && start < settings.SanityImages && explainers.Count > 0)
                     {
                         var take = Math.Min(n, settings.SanityImages - start);
-                        sanityInputs.Add(DisposeScope.Detach(normalised.Narrow(0, 0, take).Clone()));
-                        sanityInputs.Add(DisposeScope.Detach(clean.Classes.Narrow(0, 0, take).Clone()));
+                        sanityImages.Add(DisposeScope.Detach(normalised.Narrow(0, 0, take).Clone()));
+                        sanityTargets.Add(DisposeScope.Detach(clean.Classes.Narrow(0, 0, take).Clone()));
                         foreach (var (name, list) in sanityMaps) list.Add(DisposeScope.Detach(maps[name].Narrow(0, 0, take).Clone()));
                     }
                     start += n;
@@ -136,8 +138,8 @@ public sealed class Evaluator
             var sanity = new Dictionary<string, SanityCheck.Result>();
             if (plan.Has("sanity") && explainers.Count > 0)
             {
-                using var images = Tensor.Cat(sanityInputs.Where((_, i) => i % 2 == 0).ToList(), 0);
-                using var targets = Tensor.Cat(sanityInputs.Where((_, i) => i % 2 == 1).ToList(), 0);
+                using var images = Tensor.Cat(sanityImages, 0);
+                using var targets = Tensor.Cat(sanityTargets, 0);
                 foreach (var m in methods.Where(m => m.Factory is not null))
                 {
                     using var original = Tensor.Cat(sanityMaps[m.Name], 0);
@@ -172,7 +174,7 @@ public sealed class Evaluator
         {
             foreach (var t in files.Values) t.Dispose();
             foreach (var e in explainers.Values) e.Dispose();
-            foreach (var t in sanityInputs) t.Dispose();
+            foreach (var t in sanityImages.Concat(sanityTargets)) t.Dispose();
         }
     }
 
