@@ -26,7 +26,7 @@ internal static class EvaluateCommand
         var keep = new Option<string>("--keep") { Description = "AD/IC/AG keep levels in % of pixels kept", DefaultValueFactory = _ => "100,50,15" };
         var step = new Option<int?>("--step") { Description = "deletion/insertion pixels per step (default: the input width, i.e. H steps; RISE's 224 at 224²)" };
         var road = new Option<string>("--road-percent") { Description = "ROAD percentages of pixels removed", DefaultValueFactory = _ => "10,20,30,40,50,70,90" };
-        var batchSize = new Option<int>("--batch-size") { Description = "masked images per forward pass", DefaultValueFactory = _ => 64 };
+        var batchSize = new Option<int>("--batch-size") { Description = "masked images per forward pass", DefaultValueFactory = _ => 8 };
         var chunkSize = new Option<int>("--chunk-size") { Description = "images explained and scored together (bounds memory)", DefaultValueFactory = _ => 32 };
         var seed = new Option<ulong>("--seed") { Description = "seed of ROAD's noise, the sanity check and stochastic methods", DefaultValueFactory = _ => 0UL };
         var normalize = new Option<bool>("--normalize-maps") { Description = "min–max normalise every map per image (otherwise maps outside [0, 1] are an error)" };
