@@ -11,4 +11,5 @@ root.Subcommands.Add(EvalCommand.Create());
 root.Subcommands.Add(ImportCommand.Create());
 root.Subcommands.Add(PredictCommand.Create());
 root.Subcommands.Add(ExplainCommand.Create());
+root.Subcommands.Add(EvaluateCommand.Create());
 return CommandRunner.Run(root, args);

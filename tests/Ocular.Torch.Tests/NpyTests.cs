@@ -10,7 +10,7 @@ namespace Ocular.Torch.Tests;
 /// </summary>
 public sealed class NpyTests : IDisposable
 {
-    private readonly TempDir _temp = new();
+    private readonly TempDirectory _temp = new();
 
     public void Dispose() => _temp.Dispose();
 
@@ -113,7 +113,7 @@ public sealed class NpyTests : IDisposable
         using (var b = Tensor.Ones(3)) Npy.Save(path, b);
         using var back = Npy.Load(path);
         Assert.Equal(new float[] { 1, 1, 1 }, back.ToArray<float>());
-        Assert.Equal(["map.npy"], Directory.GetFiles(_temp.Root).Select(Path.GetFileName));
+        Assert.Equal(["map.npy"], Directory.GetFiles(_temp.Path).Select(Path.GetFileName));
     }
 
     [Fact]

@@ -9,7 +9,7 @@ namespace Ocular.Torch.Tests;
 /// </summary>
 public sealed class PthReaderTests : IDisposable
 {
-    private readonly TempDir _temp = new();
+    private readonly TempDirectory _temp = new();
 
     public void Dispose() => _temp.Dispose();
 

@@ -7,7 +7,7 @@ namespace Ocular.Torch.Tests;
 /// <summary>safetensors: every element type with a metadata block round-trips; broken files name the file and key.</summary>
 public sealed class SafeTensorsTests : IDisposable
 {
-    private readonly TempDir _temp = new();
+    private readonly TempDirectory _temp = new();
 
     public void Dispose() => _temp.Dispose();
 

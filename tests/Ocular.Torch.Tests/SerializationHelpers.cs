@@ -3,19 +3,6 @@ using System.Text;
 
 namespace Ocular.Torch.Tests;
 
-/// <summary>A temporary directory removed when disposed (one per test class instance).</summary>
-internal sealed class TempDir : IDisposable
-{
-    public string Root { get; } = Directory.CreateTempSubdirectory("ocular-test-").FullName;
-
-    public string File(string name) => Path.Combine(Root, name);
-
-    public void Dispose()
-    {
-        try { Directory.Delete(Root, recursive: true); } catch (IOException) { }
-    }
-}
-
 /// <summary>Writes pickles opcode by opcode, to craft hostile or corrupt inputs in tests.</summary>
 internal sealed class PickleBuilder
 {

@@ -38,6 +38,13 @@ public static class PointingGame
         return new Result(hits, CategoryMean(hits, categories), OverallMean(hits));
     }
 
+    /// <summary>Aggregates per-image hits (null = not counted) gathered elsewhere, e.g. over chunks of a data set.</summary>
+    public static Result Aggregate(bool?[] hits, IReadOnlyList<long> categories)
+    {
+        if (categories.Count != hits.Length) throw new ArgumentException($"{categories.Count} categories for {hits.Length} images");
+        return new Result(hits, CategoryMean(hits, categories), OverallMean(hits));
+    }
+
     internal static void CheckShapes(Tensor maps, Tensor masks, long categories)
     {
         if (maps.Dim != 3 || !maps.Shape.SequenceEqual(masks.Shape))

@@ -1,15 +1,11 @@
-namespace Ocular.Vision.Tests;
+namespace Ocular.TestSupport;
 
 /// <summary>A fresh directory under the system temporary folder, deleted on dispose.</summary>
 internal sealed class TempDirectory : IDisposable
 {
-    public TempDirectory()
-    {
-        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "ocular-vision-tests-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(Path);
-    }
+    public TempDirectory() => Directory.CreateDirectory(Path);
 
-    public string Path { get; }
+    public string Path { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "ocular-tests-" + Guid.NewGuid().ToString("N"));
 
     /// <summary>The absolute path of <paramref name="relative"/>, with its parent folders created.</summary>
     public string File(string relative)

@@ -1,0 +1,54 @@
+using Ocular.Torch;
+
+namespace Ocular.Explain.Baselines;
+
+/// <summary>
+/// The <c>random</c> baseline (pytorch-grad-cam's <c>RandomCAM</c> idea at input resolution): every
+/// pixel of every map is drawn uniformly from [0, 1), then each map is min–max normalised to [0, 1].
+/// It ignores the model, the image and the target, so any metric it scores well on measures nothing.
+/// </summary>
+/// <remarks>
+/// The maps come from one generator seeded at construction, drawn in the order the images are explained
+/// (image-major, then row-major): the same seed and the same sequence of calls give the same maps.
+/// </remarks>
+public sealed class RandomExplainer : IExplainer
+{
+    private readonly Generator _generator;
+
+    /// <summary>Creates the baseline with its own generator.</summary>
+    /// <param name="seed">The seed of the generator the maps are drawn from.</param>
+    public RandomExplainer(ulong seed = 0)
+    {
+        Seed = seed;
+        _generator = new Generator(seed);
+    }
+
+    /// <summary>The command line's name: <c>random</c>.</summary>
+    public const string MethodName = "random";
+
+    /// <inheritdoc/>
+    public string Name => MethodName;
+
+    /// <summary>The seed the maps are drawn from.</summary>
+    public ulong Seed { get; }
+
+    /// <inheritdoc/>
+    public Tensor Explain(Tensor images, Tensor targets)
+    {
+        if (images.Dim != 4) throw new ArgumentException($"{Name}: images must be [N, C, H, W], got shape {Tensor.ShapeString(images.Shape)}", nameof(images));
+        if (targets.Dim != 1 || targets.Size(0) != images.Size(0))
+            throw new ArgumentException($"{Name}: one target per image expected ([{images.Size(0)}]), got shape {Tensor.ShapeString(targets.Shape)}", nameof(targets));
+        using var scope = DisposeScope.Enter();
+        var (n, h, w) = (images.Size(0), images.Size(2), images.Size(3));
+        var maps = Tensor.Rand([n, h, w], _generator).To(ScalarType.Float32, images.Device);
+        var flat = maps.Reshape(n, h * w);
+        var min = flat.Amin(1, keepDim: true);
+        var range = flat.Amax(1, keepDim: true).Sub(min);
+        // (x − min)/(max − min); a constant map (possible only for 1×1 images) becomes 0.
+        var normalised = Tensor.Where(range.Gt(0), flat.Sub(min).Div(range.ClampMin(1e-30)), 0.0);
+        return scope.Keep(normalised.View(n, h, w));
+    }
+
+    /// <summary>Frees the generator.</summary>
+    public void Dispose() => _generator.Dispose();
+}
