@@ -9,14 +9,26 @@ namespace Ocular.Cli;
 /// </summary>
 internal sealed class ExplainerCliOptions
 {
-    public Option<string> Methods { get; } = new("--method") { Description = $"method name(s), comma-separated: {string.Join(", ", ExplainerRegistry.Names)}", Required = true };
+    /// <summary>Creates the options.</summary>
+    /// <param name="methodsName">The methods option's name (<c>--method</c> for explain, <c>--methods</c> for evaluate).</param>
+    /// <param name="methodsRequired">Whether a method must be named (evaluate may score only <c>--maps</c>).</param>
+    /// <param name="defaultBatchSize">The default of <c>--batch-size</c>.</param>
+    /// <param name="seedDescription">What <c>--seed</c> seeds in this command.</param>
+    public ExplainerCliOptions(string methodsName = "--method", bool methodsRequired = true, int defaultBatchSize = 16, string seedDescription = "seed of the random draws (RISE's masks, the random baseline)")
+    {
+        Methods = new(methodsName) { Description = $"method name(s), comma-separated: {string.Join(", ", ExplainerRegistry.Names)}", Required = methodsRequired };
+        BatchSize = new("--batch-size") { Description = "images per batch, and masked copies per network call (Score-CAM, Ablation-CAM, RISE, metrics)", DefaultValueFactory = _ => defaultBatchSize };
+        Seed = new("--seed") { Description = seedDescription, DefaultValueFactory = _ => 0 };
+    }
+
+    public Option<string?> Methods { get; }
     public Option<string?> Layers { get; } = new("--layer") { Description = "layer path(s) to explain at, comma-separated, maps averaged (default: the architecture's, e.g. layer4, features.29)" };
-    public Option<int> BatchSize { get; } = new("--batch-size") { Description = "images per batch, and masked copies per network call (Score-CAM, Ablation-CAM, RISE)", DefaultValueFactory = _ => 16 };
+    public Option<int> BatchSize { get; }
     public Option<string?> Score { get; } = new("--score") { Description = "class score: logit | probability (default: logit for the CAM family, probability for RISE)" };
     public Option<string> ScoreCamWeights { get; } = new("--score-cam-weights") { Description = "Score-CAM channel weights: softmax (the paper) | probability (the L-CAM baseline)", DefaultValueFactory = _ => "softmax" };
     public Option<bool> AugSmooth { get; } = new("--aug-smooth") { Description = "test-time augmentation smoothing (flip × intensity 0.9/1/1.1, averaged)" };
     public Option<bool> EigenSign { get; } = new("--eigen-sign-correction") { Description = "Eigen-CAM: negate maps whose negative part dominates" };
-    public Option<ulong> Seed { get; } = new("--seed") { Description = "seed of the random draws (RISE's masks)", DefaultValueFactory = _ => 0 };
+    public Option<ulong> Seed { get; }
     public Option<int> RiseMasks { get; } = new("--rise-masks") { Description = "RISE: number of masks N", DefaultValueFactory = _ => 4000 };
     public Option<int> RiseGrid { get; } = new("--rise-grid") { Description = "RISE: grid size s (s × s cells)", DefaultValueFactory = _ => 7 };
     public Option<double> RiseKeep { get; } = new("--rise-p1") { Description = "RISE: probability p1 that a cell is kept", DefaultValueFactory = _ => 0.5 };
@@ -32,7 +44,9 @@ internal sealed class ExplainerCliOptions
     /// <summary>The method names given (registry-checked, duplicates removed, in order).</summary>
     public IReadOnlyList<ExplainerInfo> ReadMethods(ParseResult parse)
     {
-        var names = Split(parse.GetValue(Methods)) ?? throw new ArgumentException("--method: name at least one method");
+        var names = Split(parse.GetValue(Methods));
+        if (names is null)
+            return Methods.Required ? throw new ArgumentException($"{Methods.Name}: name at least one method") : [];
         return [.. names.Select(ExplainerRegistry.Find).DistinctBy(i => i.Name)];
     }
 

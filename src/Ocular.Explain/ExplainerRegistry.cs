@@ -1,3 +1,4 @@
+using Ocular.Explain.Baselines;
 using Ocular.Explain.Methods;
 using Ocular.Vision.Models;
 
@@ -6,7 +7,7 @@ namespace Ocular.Explain;
 /// <summary>A registered explanation method.</summary>
 /// <param name="Name">Its name on the command line and in files (<c>grad-cam++</c>, <c>score-cam</c>, <c>l-cam</c>).</param>
 /// <param name="Description">One line saying what it is.</param>
-/// <param name="Kind">"gradient", "activation", "perturbation" or "learned".</param>
+/// <param name="Kind">"gradient", "activation", "perturbation", "baseline" or "learned".</param>
 /// <param name="UsesLayers">Whether <see cref="ExplainerOptions.Layers"/> applies (the CAM family).</param>
 /// <param name="Create">Builds it for a classifier (the options are already validated).</param>
 public sealed record ExplainerInfo(string Name, string Description, string Kind, bool UsesLayers, Func<Classifier, ExplainerOptions, IExplainer> Create);
@@ -31,6 +32,8 @@ public static class ExplainerRegistry
         new("score-cam", "Score-CAM: scores of the input masked by each channel (Wang et al. 2020)", "perturbation", true, (m, o) => new ScoreCam(m, o)),
         new("ablation-cam", "Ablation-CAM: score drop when each channel is removed (Desai & Ramaswamy 2020)", "perturbation", true, (m, o) => new AblationCam(m, o)),
         new("rise", "RISE: scores of the input under random masks (Petsiuk et al. 2018)", "perturbation", false, (m, o) => new Rise(m, o)),
+        new(RandomExplainer.MethodName, "random maps: the floor every metric should beat (a sanity baseline)", "baseline", false, (_, o) => new RandomExplainer(o.Seed)),
+        new(CentreGaussianExplainer.MethodName, "a Gaussian at the image centre: the centre-bias baseline", "baseline", false, (_, _) => new CentreGaussianExplainer()),
     ];
 
     /// <summary>The registered methods, in registration order (the post-hoc methods first).</summary>

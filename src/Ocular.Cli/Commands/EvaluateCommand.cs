@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Ocular.Evaluation;
+using Ocular.Explain;
 using Ocular.Evaluation.Reports;
 using Ocular.Vision.Datasets;
 using Ocular.Vision.Models;
@@ -20,15 +21,14 @@ internal static class EvaluateCommand
         var data = new Option<string>("--data") { Description = $"the data set: {DataSpec.Accepted}", Required = true };
         var split = new Option<string>("--split") { Description = "train or test", DefaultValueFactory = _ => "test" };
         var limit = new Option<int?>("--limit") { Description = "evaluate only the first N images of the split" };
-        var methods = new Option<string?>("--methods") { Description = "explainers to evaluate, comma-separated: " + string.Join(", ", MethodResolver.Names) };
+        var explainers = new ExplainerCliOptions("--methods", methodsRequired: false, defaultBatchSize: 8,
+            seedDescription: "seed of ROAD's noise, the sanity check and stochastic methods (RISE, random)");
         var maps = new Option<string[]>("--maps") { Description = "maps made elsewhere: NAME=FILE.npy, float [N, H, W] in data-set order (repeatable)", AllowMultipleArgumentsPerToken = true };
         var metrics = new Option<string?>("--metrics") { Description = "metrics, comma-separated (default: " + string.Join(",", MetricCatalog.Defaults) + "); all: " + string.Join(", ", MetricCatalog.Names) };
         var keep = new Option<string>("--keep") { Description = "AD/IC/AG keep levels in % of pixels kept", DefaultValueFactory = _ => "100,50,15" };
         var step = new Option<int?>("--step") { Description = "deletion/insertion pixels per step (default: the input width, i.e. H steps; RISE's 224 at 224²)" };
         var road = new Option<string>("--road-percent") { Description = "ROAD percentages of pixels removed", DefaultValueFactory = _ => "10,20,30,40,50,70,90" };
-        var batchSize = new Option<int>("--batch-size") { Description = "masked images per forward pass", DefaultValueFactory = _ => 8 };
         var chunkSize = new Option<int>("--chunk-size") { Description = "images explained and scored together (bounds memory)", DefaultValueFactory = _ => 32 };
-        var seed = new Option<ulong>("--seed") { Description = "seed of ROAD's noise, the sanity check and stochastic methods", DefaultValueFactory = _ => 0UL };
         var normalize = new Option<bool>("--normalize-maps") { Description = "min–max normalise every map per image (otherwise maps outside [0, 1] are an error)" };
         var reference = new Option<string?>("--reference") { Description = "the method that iou and stability compare against" };
         var percentile = new Option<double>("--iou-percentile") { Description = "percentile at which iou binarises each map", DefaultValueFactory = _ => 50 };
@@ -37,17 +37,20 @@ internal static class EvaluateCommand
         var output = new Option<string>("--out") { Description = "output directory for results.json, results.csv and report.html", Required = true };
 
         var command = new Command("evaluate", "Evaluate saliency methods on a classifier: faithfulness, localisation and sanity metrics, with a report");
-        foreach (var o in new Option[] { model, data, split, limit, methods, maps, metrics, keep, step, road, batchSize, chunkSize, seed, normalize, reference, percentile, sanityImages, gallery, output })
+        foreach (var o in new Option[] { model, data, split, limit })
+            command.Options.Add(o);
+        explainers.AddTo(command);
+        foreach (var o in new Option[] { maps, metrics, keep, step, road, chunkSize, normalize, reference, percentile, sanityImages, gallery, output })
             command.Options.Add(o);
         command.SetAction(parse =>
         {
-            var seedValue = parse.GetValue(seed);
+            var explainerOptions = explainers.Read(parse);
             var sources = new List<MethodSource>();
-            foreach (var name in (parse.GetValue(methods) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-                sources.Add(MethodSource.Explainer(name, MethodResolver.Resolve(name, seedValue)));
+            foreach (var method in explainers.ReadMethods(parse))
+                sources.Add(MethodSource.Explainer(method.Name, m => method.Create(m, explainerOptions)));
             foreach (var spec in parse.GetValue(maps) ?? []) sources.Add(MethodSource.ParseMaps(spec));
             if (sources.Count == 0)
-                throw new ArgumentException($"no method to evaluate: give --methods ({string.Join(", ", MethodResolver.Names)}) and/or --maps NAME=FILE.npy");
+                throw new ArgumentException($"no method to evaluate: give --methods ({string.Join(", ", ExplainerRegistry.Names)}) and/or --maps NAME=FILE.npy");
             var metricText = parse.GetValue(metrics);
             var settings = new EvaluationSettings
             {
@@ -55,8 +58,8 @@ internal static class EvaluateCommand
                 KeepPercent = Integers(parse.GetValue(keep)!, "--keep"),
                 Step = parse.GetValue(step),
                 RoadPercent = Integers(parse.GetValue(road)!, "--road-percent"),
-                Seed = seedValue,
-                BatchSize = parse.GetValue(batchSize),
+                Seed = explainerOptions.Seed,
+                BatchSize = explainerOptions.BatchSize,
                 ChunkSize = parse.GetValue(chunkSize),
                 Limit = parse.GetValue(limit),
                 NormalizeMaps = parse.GetValue(normalize),
