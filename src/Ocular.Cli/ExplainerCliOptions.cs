@@ -32,7 +32,7 @@ internal sealed class ExplainerCliOptions
     public Option<int> RiseMasks { get; } = new("--rise-masks") { Description = "RISE: number of masks N", DefaultValueFactory = _ => 4000 };
     public Option<int> RiseGrid { get; } = new("--rise-grid") { Description = "RISE: grid size s (s × s cells)", DefaultValueFactory = _ => 7 };
     public Option<double> RiseKeep { get; } = new("--rise-p1") { Description = "RISE: probability p1 that a cell is kept", DefaultValueFactory = _ => 0.5 };
-    public Option<string?> Checkpoint { get; } = new("--explainer-checkpoint") { Description = "a learned explainer's checkpoint" };
+    public Option<string?> Checkpoint { get; } = new("--explainer") { Description = "a learned explainer's checkpoint (e.g. RUN_DIR/best.ocular), for every learned method named without its own :FILE" };
 
     /// <summary>Adds every option to <paramref name="command"/>.</summary>
     public void AddTo(Command command)
@@ -41,13 +41,18 @@ internal sealed class ExplainerCliOptions
             command.Options.Add(o);
     }
 
-    /// <summary>The method names given (registry-checked, duplicates removed, in order).</summary>
-    public IReadOnlyList<ExplainerInfo> ReadMethods(ParseResult parse)
+    /// <summary>
+    /// The methods given (registry-checked, duplicates removed, in order). Each entry is <c>NAME</c>,
+    /// <c>NAME:FILE</c> (a learned explainer with its checkpoint) or <c>LABEL=NAME[:FILE]</c> (the label
+    /// names it in outputs and tables, e.g. to tell two L-CAM checkpoints apart).
+    /// </summary>
+    public IReadOnlyList<MethodChoice> ReadMethods(ParseResult parse)
     {
-        var names = Split(parse.GetValue(Methods));
-        if (names is null)
+        var entries = Split(parse.GetValue(Methods));
+        if (entries is null)
             return Methods.Required ? throw new ArgumentException($"{Methods.Name}: name at least one method") : [];
-        return [.. names.Select(ExplainerRegistry.Find).DistinctBy(i => i.Name)];
+        var defaultCheckpoint = parse.GetValue(Checkpoint);
+        return [.. entries.Select(e => MethodChoice.Parse(e, defaultCheckpoint)).DistinctBy(c => c.Label)];
     }
 
     /// <summary>The explainer options given (validated).</summary>
@@ -87,5 +92,48 @@ internal sealed class ExplainerCliOptions
     {
         var parts = list?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
         return parts is { Length: > 0 } ? parts : null;
+    }
+}
+
+/// <summary>A method named on the command line: the registered explainer, its checkpoint (learned methods) and its label.</summary>
+/// <param name="Info">The registered method.</param>
+/// <param name="Checkpoint">The explainer checkpoint given with it (<c>NAME:FILE</c>) or by <c>--explainer</c>; null for post-hoc methods.</param>
+/// <param name="Label">The name in files and tables.</param>
+internal sealed record MethodChoice(ExplainerInfo Info, string? Checkpoint, string Label)
+{
+    /// <summary>Creates the explainer for <paramref name="model"/> with <paramref name="options"/> and this choice's checkpoint.</summary>
+    public IExplainer Create(Ocular.Vision.Models.Classifier model, ExplainerOptions options) =>
+        Info.Create(model, Checkpoint is null ? options : options with { Checkpoint = Checkpoint });
+
+    /// <summary>Parses <c>[LABEL=]NAME[:FILE]</c>; a learned method without <c>:FILE</c> takes <paramref name="defaultCheckpoint"/>.</summary>
+    /// <exception cref="UnknownExplainerException">NAME is not registered.</exception>
+    public static MethodChoice Parse(string entry, string? defaultCheckpoint)
+    {
+        string? label = null;
+        var eq = entry.IndexOf('=');
+        if (eq >= 0)
+        {
+            label = entry[..eq].Trim();
+            entry = entry[(eq + 1)..].Trim();
+            if (label.Length == 0) throw new ArgumentException($"'{entry}': the label before '=' is empty");
+        }
+        var colon = entry.IndexOf(':');
+        var name = colon >= 0 ? entry[..colon].Trim() : entry;
+        var file = colon >= 0 ? entry[(colon + 1)..].Trim() : null;
+        if (file is { Length: 0 }) throw new ArgumentException($"'{entry}': no checkpoint file after ':'");
+        var info = ExplainerRegistry.Find(name);
+        if (file is not null && info.Kind != "learned")
+            throw new ArgumentException($"'{entry}': {info.Name} is not a learned method and takes no checkpoint");
+        var checkpoint = file ?? (info.Kind == "learned" ? defaultCheckpoint : null);
+        label ??= file is null ? info.Name : $"{info.Name}-{CheckpointStem(file)}";
+        return new MethodChoice(info, checkpoint, label);
+    }
+
+    // RUN_DIR/best.ocular reads as the run directory's name; any other file as its own name.
+    private static string CheckpointStem(string file)
+    {
+        var stem = Path.GetFileNameWithoutExtension(file);
+        var dir = Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(file)));
+        return stem is "best" or "last" && !string.IsNullOrEmpty(dir) ? dir : stem;
     }
 }

@@ -59,10 +59,11 @@ public class EvaluateCommandTests(EvaluateFixture fixture) : IClassFixture<Evalu
     [Fact]
     public void UnknownMethodIsOneLineListingTheValidOnes()
     {
-        var r = Evaluate("bad-method", "--methods", "gradcam");
+        var r = Evaluate("bad-method", "--methods", "grad-kam");
         Assert.Equal(1, r.ExitCode);
         Assert.Single(r.StdErr.Trim().Split('\n'));
-        Assert.Contains("unknown method 'gradcam'", r.StdErr);
+        Assert.Contains("unknown explanation method 'grad-kam'", r.StdErr);
+        Assert.Contains("score-cam", r.StdErr);
         Assert.Contains("centre-gaussian", r.StdErr);
     }
 

@@ -47,7 +47,7 @@ internal static class EvaluateCommand
             var explainerOptions = explainers.Read(parse);
             var sources = new List<MethodSource>();
             foreach (var method in explainers.ReadMethods(parse))
-                sources.Add(MethodSource.Explainer(method.Name, m => method.Create(m, explainerOptions)));
+                sources.Add(MethodSource.Explainer(method.Label, m => method.Create(m, explainerOptions)));
             foreach (var spec in parse.GetValue(maps) ?? []) sources.Add(MethodSource.ParseMaps(spec));
             if (sources.Count == 0)
                 throw new ArgumentException($"no method to evaluate: give --methods ({string.Join(", ", ExplainerRegistry.Names)}) and/or --maps NAME=FILE.npy");

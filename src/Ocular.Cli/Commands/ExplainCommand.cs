@@ -72,7 +72,7 @@ internal static class ExplainCommand
         return [.. files.Select(f => (f.Path, clashes.Contains(Stem(f.Relative)) ? f.Relative.Replace(Path.DirectorySeparatorChar, '_').Replace('.', '_') : Stem(f.Relative)))];
     }
 
-    private static void Run(string modelPath, IReadOnlyList<ExplainerInfo> infos, ExplainerOptions options, TargetSelection selection,
+    private static void Run(string modelPath, IReadOnlyList<MethodChoice> infos, ExplainerOptions options, TargetSelection selection,
         string input, string outDir, ColorMap colorMap, double alpha)
     {
         using var loaded = ClassifierCheckpoint.Load(modelPath);
@@ -87,13 +87,13 @@ internal static class ExplainCommand
             {
                 var explainer = info.Create(model, options);
                 explainers.Add(explainer);
-                Console.WriteLine($"{explainer.Name}: {Describe(explainer, model, options)}");
+                Console.WriteLine($"{info.Label}: {Describe(explainer, model, options)}");
             }
             var inputs = FindInputs(input);
             Directory.CreateDirectory(outDir);
             var overlayDir = Path.Combine(outDir, "overlays");
             Directory.CreateDirectory(overlayDir);
-            Explain(modelPath, model, meta, classNames, explainers, selection, inputs, outDir, overlayDir, options.BatchSize, colorMap, alpha);
+            Explain(modelPath, model, meta, classNames, explainers, [.. infos.Select(i => i.Label)], selection, inputs, outDir, overlayDir, options.BatchSize, colorMap, alpha);
         }
         finally
         {
@@ -115,7 +115,7 @@ internal static class ExplainCommand
         return "";
     }
 
-    private static void Explain(string modelPath, Classifier model, ClassifierMetadata meta, IReadOnlyList<string> classNames, List<IExplainer> explainers,
+    private static void Explain(string modelPath, Classifier model, ClassifierMetadata meta, IReadOnlyList<string> classNames, List<IExplainer> explainers, IReadOnlyList<string> labels,
         TargetSelection selection, List<(string Path, string Name)> inputs, string outDir, string overlayDir, int batchSize, ColorMap colorMap, double alpha)
     {
         var raw = meta.Preprocessing(normalise: false);
@@ -168,7 +168,7 @@ internal static class ExplainCommand
                         var overlay = HeatmapOverlay.ShowCamOnImage(image, batchMaps.Select(0, r), colorMap, alpha);
                         var name = chunk[r / (int)k].Name;
                         var suffix = k == 1 ? "" : $"_top{r % k + 1}";
-                        ImageIO.WritePng(Path.Combine(overlayDir, $"{name}_{explainers[m].Name}{suffix}.png"), overlay);
+                        ImageIO.WritePng(Path.Combine(overlayDir, $"{name}_{labels[m]}{suffix}.png"), overlay);
                         overlays[r, m] = overlay;
                     }
                 }
@@ -180,12 +180,12 @@ internal static class ExplainCommand
             for (var m = 0; m < explainers.Count; m++)
             {
                 using var all = Tensor.Cat(maps[m], 0);
-                var file = explainers[m].Name + ".npy";
+                var file = labels[m] + ".npy";
                 Npy.Save(Path.Combine(outDir, file), all);
                 var settings = JsonSerializer.SerializeToNode(explainers[m].Settings) ?? new JsonObject();
                 files.Add(new JsonObject
                 {
-                    ["name"] = explainers[m].Name, ["file"] = file, ["shape"] = new JsonArray([.. all.Shape.Select(s => (JsonNode)s)]),
+                    ["name"] = labels[m], ["method"] = explainers[m].Name, ["file"] = file, ["shape"] = new JsonArray([.. all.Shape.Select(s => (JsonNode)s)]),
                     ["layers"] = explainers[m].Settings.TryGetValue("layers", out var l) && l is string[] ls ? new JsonArray([.. ls.Select(s => (JsonNode)s)]) : new JsonArray(),
                     ["settings"] = settings,
                 });
@@ -214,11 +214,11 @@ internal static class ExplainCommand
                 ["rows"] = rows,
                 ["methods"] = files,
                 ["overlays"] = new JsonObject { ["folder"] = "overlays", ["colormap"] = colorMap.ToString().ToLowerInvariant(), ["image_weight"] = alpha },
-                ["sheet"] = new JsonObject { ["file"] = "sheet.png", ["rows"] = sheetRows.Count, ["columns"] = new JsonArray([.. explainers.Select(e => (JsonNode)e.Name)]) },
+                ["sheet"] = new JsonObject { ["file"] = "sheet.png", ["rows"] = sheetRows.Count, ["columns"] = new JsonArray([.. labels.Select(l => (JsonNode)l)]) },
             };
             AtomicFile.WriteAllText(Path.Combine(outDir, "explain.json"), json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
             Console.WriteLine($"explained {inputs.Count} image{(inputs.Count == 1 ? "" : "s")} ({rows.Count} map{(rows.Count == 1 ? "" : "s")} per method) → {outDir}: " +
-                              $"{string.Join(", ", explainers.Select(e => e.Name + ".npy"))}, overlays/, sheet.png" +
+                              $"{string.Join(", ", labels.Select(l => l + ".npy"))}, overlays/, sheet.png" +
                               (rows.Count > sheetRows.Count ? $" (first {sheetRows.Count} rows)" : "") + ", explain.json");
         }
         finally
