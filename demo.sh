@@ -5,4 +5,4 @@ cd "$(dirname "$0")"
 scripts/install-deps.sh dataset-fashion-mnist
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 dotnet build src/Ocular.Cli -c Release --nologo -v quiet
-dotnet src/Ocular.Cli/bin/Release/net10.0/ocular.dll version "$@"
+dotnet src/Ocular.Cli/bin/Release/net10.0/ocular.dll demo "$@"

@@ -5,6 +5,7 @@ using Ocular.Cli.Commands;
 var root = new RootCommand("Ocular: train, compute and evaluate visual explanations of CNN image classifiers.");
 root.Options.Add(GlobalOptions.Threads);
 root.Subcommands.Add(VersionCommand.Create());
+root.Subcommands.Add(DemoCommand.Create());
 root.Subcommands.Add(ModelsCommand.Create());
 root.Subcommands.Add(TrainCommand.Create());
 root.Subcommands.Add(EvalCommand.Create());

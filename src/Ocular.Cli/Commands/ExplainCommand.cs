@@ -72,7 +72,7 @@ internal static class ExplainCommand
         return [.. files.Select(f => (f.Path, clashes.Contains(Stem(f.Relative)) ? f.Relative.Replace(Path.DirectorySeparatorChar, '_').Replace('.', '_') : Stem(f.Relative)))];
     }
 
-    private static void Run(string modelPath, IReadOnlyList<MethodChoice> infos, ExplainerOptions options, TargetSelection selection,
+    internal static void Run(string modelPath, IReadOnlyList<MethodChoice> infos, ExplainerOptions options, TargetSelection selection,
         string input, string outDir, ColorMap colorMap, double alpha)
     {
         using var loaded = ClassifierCheckpoint.Load(modelPath);

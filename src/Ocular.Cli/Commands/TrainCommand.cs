@@ -93,21 +93,9 @@ internal static class TrainCommand
             ? ClassifierTrainer.Train(options, progress)
             : ClassifierTrainer.Resume(resume!, parse.GetValue(Epochs), parse.GetValue(Workers), progress);
 
-        TrainingResult result;
-        if (parse.GetValue(Quiet))
-        {
-            result = Train(SilentTrainingProgress.Instance);
-            return 0;
-        }
-        if (Console.IsOutputRedirected)
-        {
-            result = Train(new PlainTrainingProgress(Console.Out));
-        }
-        else
-        {
-            result = AnsiConsole.Progress().AutoClear(true).HideCompleted(true).Columns(TerminalTrainingProgress.Columns)
-                .Start(context => Train(new TerminalTrainingProgress(context)));
-        }
+        var quiet = parse.GetValue(Quiet);
+        var result = TrainingDisplay.Run(quiet, Train);
+        if (quiet) return 0;
         Console.Out.WriteLine(TrainingText.Done(result));
         return 0;
     }

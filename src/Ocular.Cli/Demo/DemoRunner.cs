@@ -1,0 +1,163 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Ocular.Cli.Commands;
+using Ocular.Cli.Rendering;
+using Ocular.Evaluation;
+using Ocular.Evaluation.Reports;
+using Ocular.Explain;
+using Ocular.Torch;
+using Ocular.Torch.Serialization;
+using Ocular.Vision.Datasets;
+using Ocular.Vision.Images;
+using Ocular.Vision.Models;
+using Ocular.Vision.Training;
+using Spectre.Console;
+
+namespace Ocular.Cli.Demo;
+
+/// <summary>
+/// <c>ocular demo</c> end to end, through the same library calls as the individual commands: the data, the
+/// classifier's training (<see cref="ClassifierTrainer"/>), the learned explainers' training, maps of a few
+/// test images by every method (<c>ocular explain</c>'s output), and the evaluation of every method by every
+/// metric that applies (<see cref="Evaluator"/>, report.html). Everything goes under one output folder.
+/// </summary>
+internal sealed class DemoRunner(DemoSettings settings, string outputDirectory)
+{
+    /// <summary>The file that marks a folder as a demo's output (so that a rerun may replace it).</summary>
+    public const string MarkerFile = "demo.json";
+
+    private readonly List<(string Stage, double Seconds)> _times = [];
+    private readonly Stopwatch _clock = new();
+    private int _stage;
+
+    private const int Stages = 4;
+
+    /// <summary>Runs every stage; returns the path of report.html.</summary>
+    public string Run()
+    {
+        PrepareOutput();
+        _clock.Start();
+
+        using var data = Stage("data", () => OpenData());
+        var classifier = Stage("train the classifier", () =>
+            TrainingDisplay.Run(quiet: false, p => ClassifierTrainer.Train(settings.Classifier(Path.Combine(outputDirectory, "classifier")), p)));
+        Console.WriteLine(TrainingText.Done(classifier));
+        var modelPath = classifier.BestCheckpoint;
+
+        var methods = ExplainerRegistry.Explainers.Select(i => new MethodChoice(i, null, i.Name)).ToList();
+        var explained = methods.Where(m => m.Info.Kind != "baseline").ToList();
+        Stage("explain test images with every method", () => Explain(data.Test, modelPath, explained));
+        var result = Stage("evaluate every method", () => Evaluate(data.Test, modelPath, methods));
+
+        var files = EvaluationReport.Write(result, outputDirectory);
+        EvaluateOutput.PrintTable(result);
+        WriteMarker(classifier, result);
+        var report = files.First(f => f.EndsWith(".html", StringComparison.Ordinal));
+        Console.WriteLine();
+        Console.WriteLine($"demo done in {_clock.Elapsed.TotalSeconds.ToString("0", CultureInfo.InvariantCulture)} s ({string.Join(", ", _times.Select(t => $"{t.Stage} {t.Seconds.ToString("0", CultureInfo.InvariantCulture)} s"))})");
+        Console.WriteLine($"report: {Path.GetFullPath(report)}");
+        return report;
+    }
+
+    /// <summary>
+    /// The output folder must be new, empty, or an earlier demo's (marked by <see cref="MarkerFile"/>), whose
+    /// files are replaced; any other folder is refused, so that the demo never deletes a user's files.
+    /// </summary>
+    private void PrepareOutput()
+    {
+        if (Directory.Exists(outputDirectory) && Directory.EnumerateFileSystemEntries(outputDirectory).Any())
+        {
+            if (!File.Exists(Path.Combine(outputDirectory, MarkerFile)))
+                throw new IOException($"--out {outputDirectory}: the folder exists and is not an Ocular demo's output (no {MarkerFile}); choose a new folder");
+            Console.WriteLine($"replacing the earlier demo in {outputDirectory}");
+            Directory.Delete(outputDirectory, recursive: true);
+        }
+        Directory.CreateDirectory(outputDirectory);
+    }
+
+    private T Stage<T>(string name, Func<T> work)
+    {
+        _stage++;
+        var title = $"[{_stage}/{Stages}] {name}";
+        if (Console.IsOutputRedirected) Console.WriteLine($"== {title}");
+        else AnsiConsole.Write(new Rule($"[bold]{Markup.Escape(title)}[/]").LeftJustified());
+        var start = _clock.Elapsed;
+        var value = work();
+        _times.Add((name, (_clock.Elapsed - start).TotalSeconds));
+        return value;
+    }
+
+    private void Stage(string name, Action work) => Stage(name, () => { work(); return 0; });
+
+    private sealed record DemoData(IImageDataset Train, IImageDataset Test) : IDisposable
+    {
+        public void Dispose()
+        {
+            (Train as IDisposable)?.Dispose();
+            (Test as IDisposable)?.Dispose();
+        }
+    }
+
+    private DemoData OpenData()
+    {
+        var spec = DataSpec.Parse(settings.DataSpec);
+        var train = spec.Open(DataSplit.Train);
+        var test = spec.Open(DataSplit.Test);
+        Console.WriteLine($"{settings.DataSpec}: {train.Count} training and {test.Count} test images, {train.ClassNames.Count} classes ({string.Join(", ", train.ClassNames)})");
+        return new DemoData(train, test);
+    }
+
+    /// <summary>Writes the first test images as PNG files and runs <c>ocular explain</c>'s pipeline on them.</summary>
+    private void Explain(IImageDataset test, string modelPath, IReadOnlyList<MethodChoice> methods)
+    {
+        var samples = Path.Combine(outputDirectory, "samples");
+        Directory.CreateDirectory(samples);
+        for (var i = 0; i < Math.Min(settings.ExplainImages, test.Count); i++)
+        {
+            using var sample = test.Get(i);
+            using var image = sample.Image.DType == ScalarType.UInt8 ? sample.Image.Clone() : sample.Image.Mul(255).Round().Clamp(0, 255).To(ScalarType.UInt8);
+            ImageIO.WritePng(Path.Combine(samples, $"{i:D2}_{test.ClassNames[(int)sample.Label]}.png"), image);
+        }
+        ExplainCommand.Run(modelPath, methods, settings.Explainers, TargetSelection.Predicted, samples,
+            Path.Combine(outputDirectory, "explain"), ColorMap.Jet, 0.5);
+    }
+
+    private EvaluationResult Evaluate(IImageDataset test, string modelPath, IReadOnlyList<MethodChoice> methods)
+    {
+        using var loaded = ClassifierCheckpoint.Load(modelPath);
+        var evaluator = new Evaluator(loaded.Model, loaded.Metadata);
+        var explainerOptions = settings.Explainers;
+        var sources = methods.Select(m => MethodSource.Explainer(m.Label, model => m.Create(model, explainerOptions))).ToList();
+        var evaluation = new EvaluationSettings
+        {
+            Metrics = settings.Metrics,
+            Seed = settings.Seed,
+            Limit = settings.EvaluateImages,
+            SanityImages = settings.SanityImages,
+            BatchSize = 32,
+            GalleryImages = Math.Min(8, settings.EvaluateImages),
+        };
+        var info = new EvaluationRunInfo(modelPath, settings.DataSpec, "test");
+        return EvaluateOutput.WithProgress(Math.Min(settings.EvaluateImages, test.Count), report => evaluator.Run(test, sources, evaluation, info, report));
+    }
+
+    private void WriteMarker(TrainingResult classifier, EvaluationResult result)
+    {
+        var marker = new JsonObject
+        {
+            ["ocular"] = Engine.OcularVersion,
+            ["libtorch"] = Engine.TorchVersion,
+            ["data"] = settings.DataSpec,
+            ["quick"] = settings.Quick,
+            ["seed"] = settings.Seed,
+            ["threads"] = settings.Threads,
+            ["classifier"] = new JsonObject { ["checkpoint"] = Path.GetRelativePath(outputDirectory, classifier.BestCheckpoint), ["test_top1"] = classifier.BestTop1 },
+            ["methods"] = new JsonArray([.. result.Methods.Select(m => (JsonNode)m.Name)]),
+            ["stages"] = new JsonArray([.. _times.Select(t => (JsonNode)new JsonObject { ["stage"] = t.Stage, ["seconds"] = Math.Round(t.Seconds, 1) })]),
+            ["seconds"] = Math.Round(_clock.Elapsed.TotalSeconds, 1),
+        };
+        AtomicFile.WriteAllText(Path.Combine(outputDirectory, MarkerFile), marker.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+    }
+}

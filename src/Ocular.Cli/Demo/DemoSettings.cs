@@ -1,0 +1,73 @@
+using Ocular.Explain;
+using Ocular.Vision.Training;
+
+namespace Ocular.Cli.Demo;
+
+/// <summary>
+/// What <c>ocular demo</c> runs, for a data set and a size: the classifier's training, the images explained
+/// and evaluated, and the explainers' settings. The full demo finishes within 10 minutes on 2 cores, the quick
+/// one within 2 (docs/demo.md has the measured times).
+/// </summary>
+internal sealed record DemoSettings
+{
+    /// <summary>The data sets the demo runs on.</summary>
+    public static readonly IReadOnlyList<string> DataSets = ["shapes", "fashion-mnist"];
+
+    /// <summary><c>shapes</c> or <c>fashion-mnist</c>.</summary>
+    public required string Data { get; init; }
+
+    /// <summary>The smaller settings of <c>--quick</c>.</summary>
+    public bool Quick { get; init; }
+
+    /// <summary>The seed of every stage.</summary>
+    public ulong Seed { get; init; }
+
+    /// <summary>libtorch's threads (recorded for reproducibility).</summary>
+    public int Threads { get; init; }
+
+    /// <summary>The data specification (<see cref="Ocular.Vision.Datasets.DataSpec"/>) of the demo's data.</summary>
+    public string DataSpec => (Data, Quick) switch
+    {
+        ("shapes", false) => $"shapes:seed={Seed}",
+        ("shapes", true) => $"shapes:count=4000,test-count=500,seed={Seed}",
+        ("fashion-mnist", _) => "fashion-mnist",
+        _ => throw new ArgumentException($"--data '{Data}': the demo runs on {string.Join(" or ", DataSets)}"),
+    };
+
+    /// <summary>Whether the data has ground-truth evidence masks (pointing game, energy-based pointing game).</summary>
+    public bool HasMasks => Data == "shapes";
+
+    /// <summary>The classifier's training: the compact CNN with a one-cycle schedule (100 % test top-1 on Shapes in 2 epochs).</summary>
+    public TrainingOptions Classifier(string outputDirectory) => new()
+    {
+        Data = DataSpec,
+        Architecture = "compact_cnn",
+        Epochs = Data == "fashion-mnist" && Quick ? 1 : Quick ? 3 : 2,
+        BatchSize = 64,
+        LearningRate = 0.1,
+        Schedule = "onecycle",
+        WeightDecay = 5e-4,
+        Augment = "none",
+        Seed = Seed,
+        OutputDirectory = outputDirectory,
+    };
+
+    /// <summary>Test images explained (overlays and the contact sheet).</summary>
+    public int ExplainImages => Quick ? 4 : 8;
+
+    /// <summary>Test images evaluated.</summary>
+    public int EvaluateImages => Quick ? 16 : 48;
+
+    /// <summary>Images of the sanity check (it recomputes every map once per randomised layer).</summary>
+    public int SanityImages => Quick ? 4 : 8;
+
+    /// <summary>The explainers' settings: fewer RISE masks than the paper's 4000, enough at 64×64 and 28×28.</summary>
+    public ExplainerOptions Explainers => new() { Seed = Seed, BatchSize = 32, RiseMasks = Quick ? 500 : 1000 };
+
+    /// <summary>
+    /// The metrics: AD/IC/AG, deletion/insertion, ROAD, the sanity check and, where the data has ground-truth
+    /// masks, the pointing games (the accuracy of masked images is left to <c>ocular evaluate</c>: it explains nothing).
+    /// </summary>
+    public IReadOnlyList<string> Metrics =>
+        [.. new[] { "ad", "ic", "ag", "deletion", "insertion", "road", "pointing", "ebpg", "sanity" }.Where(m => HasMasks || m is not ("pointing" or "ebpg"))];
+}
