@@ -3,20 +3,18 @@
 ResNet-18 training epochs at 224x224 from JPEG files: torchvision's ImageFolder (PIL decoding) and
 DataLoader(batch_size=32, shuffle=True, num_workers=2) with RandomResizedCrop(224) + RandomHorizontalFlip +
 ToTensor + Normalize, torchvision's resnet18 (4 classes), cross-entropy, torch.optim.SGD (lr 0.01, momentum 0.9,
-weight decay 1e-4). One sample is one epoch over the folder (the C# side's TrainImages: same path, same pixels).
+weight decay 1e-4). One sample is one epoch over the folder (the C# side's JpegFolder: same path, same pixels).
 Run: /usr/bin/python3 bench/python/train.py [--threads N] [--quick] ...
 """
-import os
 import sys
-import tempfile
 
 import torch
 import torch.nn.functional as F
 import torchvision
 import torchvision.transforms as T
-from PIL import Image
 
 from benchlib import IMAGES_PER_S, Plan, Workload, main, sample, throughput
+from jpegfolder import ensure_images
 
 TARGET = 0.95
 BATCH = 32
@@ -24,28 +22,6 @@ WORKERS = 2
 CLASSES = 4
 FULL = Plan(1, 3, 256)   # per_sample = images in the folder = one epoch
 QUICK = Plan(1, 1, 64)
-
-
-def ensure_images(count, classes):
-    """TMP/ocular-bench-train-v1-N: the same pixels as TrainImages.Ensure (libtorch generator, same ops); JPEG q90 via PIL."""
-    root = os.path.join(tempfile.gettempdir(), f"ocular-bench-train-v1-{count}")
-    if os.path.isdir(root):
-        return root
-    temp = f"{root}.tmp-{os.getpid()}"
-    for i in range(count):
-        g = torch.Generator().manual_seed(1234 + i)
-        coarse = torch.rand(1, 3, 6, 8, generator=g) * 255
-        smooth = F.interpolate(coarse, size=(375, 500), mode="bilinear", align_corners=False)[0]
-        image = (smooth + torch.randn(3, 375, 500, generator=g) * 12).clamp(0, 255).round().to(torch.uint8)
-        d = os.path.join(temp, f"class{i % classes}")
-        os.makedirs(d, exist_ok=True)
-        Image.fromarray(image.permute(1, 2, 0).contiguous().numpy()).save(os.path.join(d, f"img{i:04d}.jpg"), quality=90)
-    try:
-        os.rename(temp, root)
-    except OSError:
-        if not os.path.isdir(root):
-            raise
-    return root
 
 
 def epochs(plan):

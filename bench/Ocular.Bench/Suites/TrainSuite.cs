@@ -48,7 +48,7 @@ public sealed class TrainSuite : Suite
 
     private static Measurement Epochs(Plan plan)
     {
-        var root = TrainImages.Ensure(plan.PerSample, Classes);
+        var root = JpegFolder.Ensure(plan.PerSample, Classes);
         var transform = new Compose(new RandomResizedCrop(224), new RandomHorizontalFlip(), new ToTensor(), Normalize.ImageNet());
         var dataset = new ImageFolderDataset(root);
         var loader = new DataLoader(dataset, new DataLoaderOptions { BatchSize = Batch, Shuffle = true, Seed = 0, Workers = Workers, Transform = transform });
@@ -77,41 +77,5 @@ public sealed class TrainSuite : Suite
         {
             ["images"] = dataset.Count, ["batch"] = Batch, ["workers"] = Workers, ["loss"] = lastLoss,
         });
-    }
-}
-
-/// <summary>
-/// The suite's JPEG folder, shared by both sides: <c>TMP/ocular-bench-train-v1-N/class{k}/img{i}.jpg</c>, 500×375
-/// images (ImageNet's typical size) of smooth random colour fields with noise, quality 90, class <c>i mod 4</c>.
-/// Whichever side runs first writes it (into a temporary folder renamed into place); both then read the same files.
-/// bench/python/train.py draws the same pixels (libtorch's generator, the same operations) and encodes with PIL.
-/// </summary>
-internal static class TrainImages
-{
-    public static string Ensure(int count, int classes)
-    {
-        var root = Path.Combine(Path.GetTempPath(), $"ocular-bench-train-v1-{count}");
-        if (Directory.Exists(root)) return root;
-        var temp = root + ".tmp-" + Environment.ProcessId;
-        for (var i = 0; i < count; i++)
-        {
-            using var scope = DisposeScope.Enter();
-            using var g = new Generator((ulong)(1234 + i));
-            var coarse = Tensor.Rand([1, 3, 6, 8], g).Mul(255);
-            var smooth = F.Interpolate(coarse, new Pair(375, 500), mode: InterpolationMode.Bilinear, alignCorners: false).Squeeze(0);
-            var noisy = smooth.Add(Tensor.Randn([3, 375, 500], g).Mul(12));
-            var image = noisy.Clamp(0, 255).Round().To(ScalarType.UInt8);
-            var dir = Directory.CreateDirectory(Path.Combine(temp, $"class{i % classes}")).FullName;
-            ImageIO.WriteJpeg(Path.Combine(dir, $"img{i:D4}.jpg"), image, quality: 90);
-        }
-        try
-        {
-            Directory.Move(temp, root);
-        }
-        catch (IOException) when (Directory.Exists(root))
-        {
-            Directory.Delete(temp, recursive: true); // the other side won the race
-        }
-        return root;
     }
 }
