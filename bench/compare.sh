@@ -65,6 +65,11 @@ twin=bench/python/$suite.py
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 unset OCULAR_NUM_THREADS   # the thread count comes from --threads, on both sides
+# The same runtime settings on both sides: Ocular's shim makes OpenMP's idle threads sleep (OMP_WAIT_POLICY=PASSIVE,
+# unless set) and raises glibc's mmap and trim thresholds (64 MB, 256 MB; mallopt at load). Python gets the same
+# through the environment, so that neither side spins on a busy machine or pays page faults the other does not.
+export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
+export MALLOC_MMAP_THRESHOLD_=${MALLOC_MMAP_THRESHOLD_:-67108864} MALLOC_TRIM_THRESHOLD_=${MALLOC_TRIM_THRESHOLD_:-268435456}
 if [[ $build == 1 ]]; then
   echo "# building bench/Ocular.Bench (Release)" >&2
   log=$(mktemp)

@@ -1,13 +1,13 @@
 """PyTorch twin of Ocular's `engine` benchmark suite (bench/Ocular.Bench/Suites/EngineSuite.cs).
 
 Same workload names, shapes, plans and arithmetic as the C# suite: per-op overhead of tiny ops,
-conv2d forward + backward at ResNet-50 layer shapes, one SGD step of a ResNet-18-shaped network.
+conv2d forward + backward at ResNet-50 layer shapes, one SGD step of ResNet-18 (torchvision / the model zoo).
 Run: /usr/bin/python3 bench/python/engine.py [--threads N] [--quick] [--filter REGEX] ...
 """
 import sys
 
 import torch
-import torch.nn as nn
+import torchvision
 import torch.nn.functional as F
 
 from benchlib import IMAGES_PER_S, MS_PER_ITER, US_PER_OP, Plan, Workload, main, sample, throughput, time_per
@@ -110,105 +110,32 @@ def conv_fwd_bwd(k, cin, cout, size, stride, plan):
 
 # ---------------------------------------------------------------- one SGD training step
 
-class BasicBlock(nn.Module):
-    """torchvision's BasicBlock: two 3x3 convolutions with batch norm, and a residual connection."""
-
-    def __init__(self, cin, cout, stride):
-        super().__init__()
-        self.conv1 = nn.Conv2d(cin, cout, 3, stride=stride, padding=1, bias=False)
-        self.bn1 = nn.BatchNorm2d(cout)
-        self.relu = nn.ReLU(inplace=True)
-        self.conv2 = nn.Conv2d(cout, cout, 3, stride=1, padding=1, bias=False)
-        self.bn2 = nn.BatchNorm2d(cout)
-        self.downsample = None
-        if stride != 1 or cin != cout:
-            self.downsample = nn.Sequential(nn.Conv2d(cin, cout, 1, stride=stride, bias=False), nn.BatchNorm2d(cout))
-
-    def forward(self, x):
-        identity = x
-        out = self.conv1(x)
-        out = self.bn1(out)
-        out = self.relu(out)
-        out = self.conv2(out)
-        out = self.bn2(out)
-        if self.downsample is not None:
-            identity = self.downsample(x)
-        out += identity
-        out = self.relu(out)
-        return out
-
-
-class ResNet18Like(nn.Module):
-    """A ResNet-18-shaped network for the engine benchmark, twin of bench/Ocular.Bench/Networks/ResNet18Like.cs:
-    torchvision's resnet18 layers, shapes and names from torch.nn with default initialisation (not
-    torchvision, so that both sides run the same modules). The model zoo's ResNet replaces both later."""
-
-    def __init__(self, num_classes=1000):
-        super().__init__()
-        self.conv1 = nn.Conv2d(3, 64, 7, stride=2, padding=3, bias=False)
-        self.bn1 = nn.BatchNorm2d(64)
-        self.relu = nn.ReLU(inplace=True)
-        self.maxpool = nn.MaxPool2d(3, stride=2, padding=1)
-        self.layer1 = self._stage(64, 64, 1)
-        self.layer2 = self._stage(64, 128, 2)
-        self.layer3 = self._stage(128, 256, 2)
-        self.layer4 = self._stage(256, 512, 2)
-        self.avgpool = nn.AdaptiveAvgPool2d(1)
-        self.fc = nn.Linear(512, num_classes)
-
-    @staticmethod
-    def _stage(cin, cout, stride):
-        return nn.Sequential(BasicBlock(cin, cout, stride), BasicBlock(cout, cout, 1))
-
-    def forward(self, x):
-        x = self.conv1(x)
-        x = self.bn1(x)
-        x = self.relu(x)
-        x = self.maxpool(x)
-        x = self.layer1(x)
-        x = self.layer2(x)
-        x = self.layer3(x)
-        x = self.layer4(x)
-        x = self.avgpool(x)
-        x = torch.flatten(x, 1)
-        return self.fc(x)
-
-
 TRAIN_BATCH = 16
 LR, MOMENTUM, WEIGHT_DECAY = 0.01, 0.9, 1e-4
 
 
 def train_step(plan):
-    # One step: zero grads (to None), forward, cross-entropy, backward, SGD with momentum and weight
-    # decay, read the loss. The update is written with torch ops, NOT torch.optim, because the C# side
-    # cannot use Ocular.Torch.Optim.Sgd yet (written in parallel): both sides do exactly this arithmetic
-    # (torch.optim.SGD's, with the momentum buffer starting at zero, which equals its clone on step 1):
-    #   d = grad + wd*p;  buf = 0.9*buf + d;  p -= lr*buf
-    # The lead switches both sides to the real optimizers once they exist.
+    # One step of torchvision's resnet18 with torch.optim.SGD: zero grads (to None), forward, cross-entropy,
+    # backward, SGD with momentum and weight decay, read the loss (EngineSuite.TrainStep does the same with
+    # the model zoo's ResNet-18 and Ocular.Torch.Optim.Sgd).
     g = torch.Generator().manual_seed(0)
-    model = ResNet18Like(1000)
+    torch.manual_seed(0)
+    model = torchvision.models.resnet18(num_classes=1000)
     model.train()
-    params = list(model.parameters())
-    bufs = [torch.zeros_like(p) for p in params]
+    optimizer = torch.optim.SGD(model.parameters(), lr=LR, momentum=MOMENTUM, weight_decay=WEIGHT_DECAY)
     images = torch.randn(TRAIN_BATCH, 3, 224, 224, generator=g)
     labels = torch.randint(0, 1000, (TRAIN_BATCH,), generator=g)
     last = [float("nan")]
 
     def body():
-        for p in params:
-            p.grad = None
-        logits = model(images)
-        loss = F.cross_entropy(logits, labels)
+        optimizer.zero_grad(set_to_none=True)
+        loss = F.cross_entropy(model(images), labels)
         loss.backward()
-        with torch.no_grad():
-            for p, buf in zip(params, bufs):
-                d = p.grad.add(p, alpha=WEIGHT_DECAY)
-                buf.mul_(MOMENTUM).add_(d)
-                p.add_(buf, alpha=-LR)
+        optimizer.step()
         last[0] = loss.item()
 
     return throughput(sample(plan, body), TRAIN_BATCH, IMAGES_PER_S,
-                      {"batch": TRAIN_BATCH, "parameters": len(params), "loss": last[0]})
+                      {"batch": TRAIN_BATCH, "parameters": len(list(model.parameters())), "loss": last[0]})
 
 
 def workloads():

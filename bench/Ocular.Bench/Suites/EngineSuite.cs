@@ -1,6 +1,7 @@
 using Ocular.Bench.Harness;
-using Ocular.Bench.Networks;
 using Ocular.Torch;
+using Ocular.Torch.Optim;
+using Ocular.Vision.Models;
 using Ocular.Torch.Nn;
 using F = Ocular.Torch.Functional;
 
@@ -176,50 +177,29 @@ public sealed class EngineSuite : Suite
     private const int TrainBatch = 16;
     private const double LearningRate = 0.01, Momentum = 0.9, WeightDecay = 1e-4;
 
-    // One step: zero grads (to none), forward, cross-entropy, backward, SGD with momentum and weight
-    // decay, read the loss. The optimizer (Ocular.Torch.Optim.Sgd) is written in parallel, so the update
-    // is inline, and engine.py does exactly the same arithmetic with torch ops rather than torch.optim
-    // (torch.optim.SGD's, with the momentum buffer starting at zero, which equals its clone on step 1):
-    //   d = grad + wd·p;  buf = 0.9·buf + d;  p -= lr·buf
-    // The lead switches both sides to the real optimizers once they exist.
+    // One step of the model zoo's ResNet-18 (torchvision's layers and names) with Ocular.Torch.Optim.Sgd:
+    // zero grads, forward, cross-entropy, backward, SGD with momentum and weight decay, read the loss.
+    // engine.py does the same with torchvision.models.resnet18 and torch.optim.SGD.
     private static Measurement TrainStep(Plan plan)
     {
         using var gen = new Generator(0);
-        using var model = new ResNet18Like(numClasses: 1000);
+        Engine.ManualSeed(0);
+        using var model = ModelZoo.Create("resnet18", 1000);
         model.Train();
-        var parameters = model.Parameters().ToArray();
-        var buffers = parameters.Select(p => Tensor.ZerosLike(p)).ToArray();
+        using var optimizer = new Sgd(model.Parameters(), lr: LearningRate, momentum: Momentum, weightDecay: WeightDecay);
         using var images = Tensor.Randn([TrainBatch, 3, 224, 224], gen);
         using var labels = Tensor.RandInt(0, 1000, [TrainBatch], gen);
         var lastLoss = double.NaN;
-        try
+        var samples = Sampler.Run(plan, () =>
         {
-            var samples = Sampler.Run(plan, () =>
-            {
-                using var scope = DisposeScope.Enter();
-                model.ZeroGrad();
-                var logits = model.Call(images);
-                var loss = F.CrossEntropy(logits, labels);
-                loss.Backward();
-                using (Autograd.NoGrad())
-                {
-                    for (var i = 0; i < parameters.Length; i++)
-                    {
-                        var p = parameters[i];
-                        using var grad = p.Grad!;
-                        using var d = grad.Add(p, WeightDecay);
-                        buffers[i].Mul_(Momentum).Add_(d);
-                        p.Add_(buffers[i], -LearningRate);
-                    }
-                }
-                lastLoss = loss.Item<double>();
-            });
-            return Measurement.Throughput(samples, TrainBatch, Units.ImagesPerSecond,
-                new Dictionary<string, object> { ["batch"] = TrainBatch, ["parameters"] = parameters.Length, ["loss"] = lastLoss });
-        }
-        finally
-        {
-            foreach (var b in buffers) b.Dispose();
-        }
+            using var scope = DisposeScope.Enter();
+            optimizer.ZeroGrad();
+            var loss = F.CrossEntropy(model.Call(images), labels);
+            loss.Backward();
+            optimizer.Step();
+            lastLoss = loss.Item<double>();
+        });
+        return Measurement.Throughput(samples, TrainBatch, Units.ImagesPerSecond,
+            new Dictionary<string, object> { ["batch"] = TrainBatch, ["parameters"] = model.Parameters().Count(), ["loss"] = lastLoss });
     }
 }
