@@ -52,6 +52,7 @@ internal sealed class DemoRunner(DemoSettings settings, string outputDirectory)
         var result = Stage("evaluate every method", () => Evaluate(data.Test, modelPath, methods));
 
         var files = EvaluationReport.Write(result, outputDirectory);
+        WritePicture(result);
         EvaluateOutput.PrintTable(result);
         WriteMarker(classifier, result);
         var report = files.First(f => f.EndsWith(".html", StringComparison.Ordinal));
@@ -142,6 +143,29 @@ internal sealed class DemoRunner(DemoSettings settings, string outputDirectory)
         var info = new EvaluationRunInfo(modelPath, settings.DataSpec, "test");
         return EvaluateOutput.WithProgress(Math.Min(settings.EvaluateImages, test.Count), report => evaluator.Run(test, sources, evaluation, info, report));
     }
+
+    /// <summary>
+    /// report.png: the results table (best of each column highlighted) above the contact sheet of the explained
+    /// images — a picture of the report for places that show no HTML (the README's docs/demo-report.png).
+    /// </summary>
+    private void WritePicture(EvaluationResult result)
+    {
+        var header = new List<string> { "method" };
+        header.AddRange(result.Columns.Select(c => $"{Ascii(c.Label)} {(c.Direction == MetricDirection.HigherIsBetter ? "+" : "-")}"));
+        var best = result.Columns.Select(c => result.BestMethods(c.Key).ToHashSet()).ToList();
+        var rows = result.Methods.Select(m => (IReadOnlyList<string>)[m.Name, .. result.Columns.Select(c => m.Summary.TryGetValue(c.Key, out var v) ? HtmlReport.Format(v, c.Unit) : "")]).ToList();
+        var marks = result.Methods.Select((_, i) => (IReadOnlyList<bool>)[false, .. best.Select(b => b.Contains(i))]).ToList();
+        var title = $"Ocular demo: {settings.DataSpec}, {result.Images.Count} test images, compact CNN (seed {settings.Seed})";
+        using var table = TableImage.Render(title, header, rows, marks, "+ higher is better, - lower is better; the best of each column is highlighted. Below: maps of test images by every method.");
+        using var sheet = ImageIO.Read(Path.Combine(outputDirectory, "explain", "sheet.png"));
+        var explained = JsonNode.Parse(File.ReadAllText(Path.Combine(outputDirectory, "explain", "explain.json")))!["sheet"]!["columns"]!.AsArray().Select(n => Ascii((string)n!)).ToList();
+        using var labelled = TableImage.LabelColumns(sheet, explained, scale: 2);
+        using var picture = TableImage.StackVertically([table, labelled]);
+        ImageIO.WritePng(Path.Combine(outputDirectory, "report.png"), picture);
+    }
+
+    // Hershey fonts draw ASCII only: "Sanity ρ" becomes "Sanity rho".
+    private static string Ascii(string text) => text.Replace("ρ", "rho").Replace("×", "x").Replace("²", "^2");
 
     private void WriteMarker(TrainingResult classifier, EvaluationResult result)
     {
