@@ -1,4 +1,5 @@
 using Ocular.Explain.Baselines;
+using Ocular.Explain.Learned.LCam;
 using Ocular.Explain.Methods;
 using Ocular.Vision.Models;
 
@@ -34,6 +35,8 @@ public static class ExplainerRegistry
         new("rise", "RISE: scores of the input under random masks (Petsiuk et al. 2018)", "perturbation", false, (m, o) => new Rise(m, o)),
         new(RandomExplainer.MethodName, "random maps: the floor every metric should beat (a sanity baseline)", "baseline", false, (_, o) => new RandomExplainer(o.Seed)),
         new(CentreGaussianExplainer.MethodName, "a Gaussian at the image centre: the centre-bias baseline", "baseline", false, (_, _) => new CentreGaussianExplainer()),
+        new(LCamExplainer.MethodName, "L-CAM: a learned attention mechanism's class map; Fm, Img or TAME, from its checkpoint (Gkartzonika et al. 2022)", "learned", false,
+            (m, o) => new LCamExplainer(m, o)),
     ];
 
     /// <summary>The registered methods, in registration order (the post-hoc methods first).</summary>

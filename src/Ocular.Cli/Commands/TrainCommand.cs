@@ -44,8 +44,9 @@ internal static class TrainCommand
             LabelSmoothing, Augment, InputSize, Seed, Workers, TensorBoard, Out, Resume, Quiet];
         foreach (var option in all) classifier.Options.Add(option);
         classifier.SetAction(parse => Run(parse, all));
-        var train = new Command("train", "Train models (classifier)");
+        var train = new Command("train", "Train models (classifier, l-cam)");
         train.Subcommands.Add(classifier);
+        train.Subcommands.Add(TrainLCamCommand.Create());
         return train;
     }
 

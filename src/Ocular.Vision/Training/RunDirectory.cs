@@ -52,11 +52,14 @@ public sealed class RunDirectory
     };
 
     /// <summary>Writes <c>config.json</c>: the options, the versions, the thread count and the data recipe.</summary>
-    public void WriteConfig(TrainingOptions options, DataRecipe recipe)
+    public void WriteConfig(TrainingOptions options, DataRecipe recipe) => WriteConfig(options, recipe, ConfigFormat);
+
+    /// <summary>Writes <c>config.json</c> of a run of another kind (e.g. an explainer's) with its own options record and format tag.</summary>
+    public void WriteConfig<TOptions>(TOptions options, DataRecipe recipe, string format)
     {
         var config = new JsonObject
         {
-            ["format"] = ConfigFormat,
+            ["format"] = format,
             ["ocular_version"] = Engine.OcularVersion,
             ["torch_version"] = Engine.TorchVersion,
             ["threads"] = Engine.NumThreads,
@@ -79,15 +82,20 @@ public sealed class RunDirectory
     /// <summary>Reads the options and the thread count of the run from <c>config.json</c>.</summary>
     /// <exception cref="FileNotFoundException">The directory holds no run.</exception>
     /// <exception cref="InvalidDataException">The file is malformed.</exception>
-    public (TrainingOptions Options, int Threads) ReadConfig()
+    public (TrainingOptions Options, int Threads) ReadConfig() => ReadConfig<TrainingOptions>(ConfigFormat);
+
+    /// <summary>Reads the options (of the kind written with <paramref name="format"/>) and the thread count of the run.</summary>
+    /// <exception cref="FileNotFoundException">The directory holds no run.</exception>
+    /// <exception cref="InvalidDataException">The file is malformed or of another format.</exception>
+    public (TOptions Options, int Threads) ReadConfig<TOptions>(string format)
     {
         if (!HoldsRun) throw new FileNotFoundException($"{Path} holds no training run (no config.json); start one with `ocular train classifier ... --out {Path}`", ConfigFile);
         try
         {
             var node = JsonNode.Parse(File.ReadAllText(ConfigFile))?.AsObject() ?? throw new InvalidDataException($"{ConfigFile}: empty");
-            var format = node["format"]?.GetValue<string>();
-            if (format != ConfigFormat) throw new InvalidDataException($"{ConfigFile}: format '{format}' is not '{ConfigFormat}'");
-            var options = node["options"].Deserialize<TrainingOptions>(Json) ?? throw new InvalidDataException($"{ConfigFile}: no options");
+            var found = node["format"]?.GetValue<string>();
+            if (found != format) throw new InvalidDataException($"{ConfigFile}: format '{found}' is not '{format}'");
+            var options = node["options"].Deserialize<TOptions>(Json) ?? throw new InvalidDataException($"{ConfigFile}: no options");
             return (options, node["threads"]?.GetValue<int>() ?? 0);
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)

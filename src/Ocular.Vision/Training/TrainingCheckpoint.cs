@@ -28,22 +28,28 @@ public static class TrainingCheckpoint
     private const string GeneratorKey = "generator.default";
 
     /// <summary>Writes the checkpoint atomically.</summary>
-    public static void Save(string path, Classifier model, ClassifierMetadata metadata, Optimizer optimizer, ILrScheduler scheduler, TrainingState state)
+    public static void Save(string path, Classifier model, ClassifierMetadata metadata, Optimizer optimizer, ILrScheduler scheduler, TrainingState state) =>
+        Save(optimizer, scheduler, new JsonObject { ["epoch"] = state.Epoch, ["best_top1"] = state.BestTop1, ["best_epoch"] = state.BestEpoch },
+            (extra, meta) => ClassifierCheckpoint.Save(path, model, metadata, extra, meta));
+
+    /// <summary>
+    /// Writes a resumable checkpoint of any trained module: <paramref name="write"/> receives the extra tensors (the
+    /// optimizer's state under <c>optimizer.*</c>, the global generator under <c>generator.default</c>) and the extra
+    /// metadata (<see cref="StateKey"/>: <paramref name="runState"/>'s fields, the scheduler's and the optimizer's state)
+    /// and writes them beside the module's own weights, atomically. <see cref="RestoreOptimization"/> reads them back.
+    /// </summary>
+    public static void Save(Optimizer optimizer, ILrScheduler scheduler, JsonObject runState,
+        Action<IReadOnlyDictionary<string, Tensor>, IReadOnlyDictionary<string, string>> write)
     {
         using var optimizerState = optimizer.StateDict();
         using var generator = Generator.Default();
         using var generatorState = generator.GetState();
         var extra = optimizerState.Tensors.ToDictionary(kv => OptimizerPrefix + kv.Key, kv => kv.Value);
         extra[GeneratorKey] = generatorState;
-        var json = new JsonObject
-        {
-            ["epoch"] = state.Epoch,
-            ["best_top1"] = state.BestTop1,
-            ["best_epoch"] = state.BestEpoch,
-            ["scheduler"] = scheduler.StateDict(),
-            ["optimizer"] = JsonNode.Parse(optimizerState.ToJson()),
-        };
-        ClassifierCheckpoint.Save(path, model, metadata, extra, new Dictionary<string, string> { [StateKey] = json.ToJsonString() });
+        var json = (JsonObject)runState.DeepClone();
+        json["scheduler"] = scheduler.StateDict();
+        json["optimizer"] = JsonNode.Parse(optimizerState.ToJson());
+        write(extra, new Dictionary<string, string> { [StateKey] = json.ToJsonString() });
     }
 
     /// <summary>Reads the training state of a checkpoint without loading its tensors.</summary>
@@ -54,10 +60,17 @@ public static class TrainingCheckpoint
     /// Restores the model's weights, the optimizer's and the scheduler's state and the global generator from
     /// <paramref name="path"/> (build them as for the run first), and returns the training state.
     /// </summary>
-    public static TrainingState Restore(string path, Classifier model, Optimizer optimizer, ILrScheduler scheduler)
+    public static TrainingState Restore(string path, Classifier model, Optimizer optimizer, ILrScheduler scheduler) =>
+        Parse(RestoreOptimization(path, model, optimizer, scheduler), path);
+
+    /// <summary>
+    /// Restores a checkpoint written by <see cref="Save(Optimizer, ILrScheduler, JsonObject, Action{IReadOnlyDictionary{string, Tensor}, IReadOnlyDictionary{string, string}})"/>:
+    /// <paramref name="model"/>'s weights (its state-dict keys, strictly), the optimizer's and the scheduler's state and the
+    /// global generator. Returns the run-state JSON (the fields the run saved, plus <c>scheduler</c> and <c>optimizer</c>).
+    /// </summary>
+    public static JsonObject RestoreOptimization(string path, Torch.Nn.Module model, Optimizer optimizer, ILrScheduler scheduler)
     {
         var json = StateJson(path);
-        var state = Parse(json, path);
         using var contents = SafeTensors.Load(path);
         var own = model.StateDict();
         var keys = own.Keys.ToHashSet();
@@ -74,7 +87,7 @@ public static class TrainingCheckpoint
             throw new InvalidDataException($"{path}: no '{GeneratorKey}' tensor (the global generator's state)");
         using var generator = Generator.Default();
         generator.SetState(generatorState);
-        return state;
+        return json;
     }
 
     private static JsonObject StateJson(string path)

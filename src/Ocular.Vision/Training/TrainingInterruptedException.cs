@@ -8,9 +8,13 @@ namespace Ocular.Vision.Training;
 public sealed class TrainingInterruptedException : Exception
 {
     /// <summary>Creates the exception for the run in <paramref name="runDirectory"/> whose last complete epoch is <paramref name="epoch"/>.</summary>
-    public TrainingInterruptedException(string runDirectory, int epoch, Exception inner)
+    /// <param name="runDirectory">The run directory.</param>
+    /// <param name="epoch">The epoch of its last complete checkpoint.</param>
+    /// <param name="inner">The error.</param>
+    /// <param name="command">The <c>ocular train</c> subcommand that resumes the run (<c>classifier</c>, <c>l-cam</c>).</param>
+    public TrainingInterruptedException(string runDirectory, int epoch, Exception inner, string command = "classifier")
         : base($"{inner.Message.Split('\n')[0].Trim()}; the last complete checkpoint is {Path.Combine(runDirectory, "last.ocular")} (epoch {epoch}); " +
-               $"resume with: ocular train classifier --resume {runDirectory}", inner)
+               $"resume with: ocular train {command} --resume {runDirectory}", inner)
     {
         RunDirectory = runDirectory;
         Epoch = epoch;

@@ -1,0 +1,116 @@
+using System.CommandLine;
+using System.Globalization;
+using Ocular.Cli.Rendering;
+using Ocular.Explain.Learned.LCam;
+using Ocular.Vision.Datasets;
+using Ocular.Vision.Training;
+using Spectre.Console;
+
+namespace Ocular.Cli.Commands;
+
+/// <summary>
+/// <c>ocular train l-cam</c>: trains an L-CAM (Fm, Img or TAME) attention mechanism for a classifier checkpoint into a
+/// run directory, or resumes one with <c>--resume RUN_DIR</c>. The work is <see cref="LCamTrainer"/>'s; this file maps
+/// options and renders progress with the classifier trainer's renderers.
+/// </summary>
+internal static class TrainLCamCommand
+{
+    private static readonly Option<string?> Model = new("--model") { Description = "the explained classifier checkpoint (.ocular); it stays frozen" };
+    private static readonly Option<string?> Variant = new("--variant") { Description = $"{LCamVariants.Accepted} (default fm)" };
+    private static readonly Option<string?> Layer = new("--layer") { Description = "layer path(s) the attention reads, comma-separated (default: the architecture's; three for tame)" };
+    private static readonly Option<string?> Data = new("--data") { Description = $"the data set (its classes must be the classifier's): {DataSpec.Accepted}" };
+    private static readonly Option<int?> TrainImages = new("--train-images") { Description = "train on the first N training images (default all)" };
+    private static readonly Option<int?> TestImages = new("--test-images") { Description = "evaluate each epoch on the first N test images (default all)" };
+    private static readonly Option<int?> Epochs = new("--epochs") { Description = "epochs (default 8; with --resume: a larger number extends the run)" };
+    private static readonly Option<int?> BatchSize = new("--batch-size") { Description = "images per batch (default 64)" };
+    private static readonly Option<double?> Lr = new("--lr") { Description = "weight learning rate, biases 2× (default: the reference's, 0.01 for VGG, 1e-4 otherwise)" };
+    private static readonly Option<double?> Momentum = new("--momentum") { Description = "SGD momentum (default 0.9, Nesterov)" };
+    private static readonly Option<double?> WeightDecay = new("--wd") { Description = "weight decay on every group (default 5e-4)" };
+    private static readonly Option<string?> Schedule = new("--schedule") { Description = $"learning-rate schedule: {LrSchedule.Accepted} (default: the reference's per-epoch decay)" };
+    private static readonly Option<string?> Targets = new("--targets") { Description = "the class trained per image: predictions (the classifier's, default) or labels" };
+    private static readonly Option<string?> MaskLoss = new("--mask-loss") { Description = "maps in the area/TV terms: own (default) or cross-label (the original N×N)" };
+    private static readonly Option<int?> Views = new("--views") { Description = "fixed views per image: 1 or 2 (image and horizontal flip; default 2)" };
+    private static readonly Option<string?> Cache = new("--cache") { Description = "L-CAM-Fm feature cache: auto (default: memory for fm), memory or none" };
+    private static readonly Option<string?> CacheType = new("--cache-type") { Description = "cached features: float16 (default) or float32" };
+    private static readonly Option<ulong?> Seed = new("--seed") { Description = "seed of the attention's initialisation, data order and views (default 0)" };
+    private static readonly Option<int?> Workers = new("--workers") { Description = "data-loader worker threads (default 2)" };
+    private static readonly Option<bool> TensorBoard = new("--tensorboard") { Description = "also write TensorBoard event files into RUN_DIR/tensorboard" };
+    private static readonly Option<string?> Out = new("--out") { Description = "the run directory" };
+    private static readonly Option<string?> Resume = new("--resume") { Description = "continue the run in RUN_DIR from its last complete epoch" };
+    private static readonly Option<bool> Quiet = new("--quiet", "-q") { Description = "print nothing but errors" };
+
+    private static readonly Option[] AllowedOnResume = [Epochs, Workers, Quiet, Resume];
+
+    public static Command Create()
+    {
+        var command = new Command("l-cam", "Train an L-CAM (fm, img) or TAME attention mechanism for a frozen classifier into a run directory; explain with --method l-cam --explainer RUN_DIR/best.ocular");
+        Option[] all = [Model, Variant, Layer, Data, TrainImages, TestImages, Epochs, BatchSize, Lr, Momentum, WeightDecay, Schedule, Targets, MaskLoss,
+            Views, Cache, CacheType, Seed, Workers, TensorBoard, Out, Resume, Quiet];
+        foreach (var option in all) command.Options.Add(option);
+        command.SetAction(parse => Run(parse, all));
+        return command;
+    }
+
+    private static int Run(ParseResult parse, Option[] all)
+    {
+        var resume = parse.GetValue(Resume);
+        LCamTrainingOptions? options = null;
+        if (resume is not null)
+        {
+            var given = all.Except(AllowedOnResume).Where(o => parse.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
+            if (given.Count > 0)
+                throw new ArgumentException($"{string.Join(", ", given)} cannot be given with --resume: a resumed run keeps the options of its config.json " +
+                                            "(only --epochs to extend it, --workers and --quiet may be given)");
+        }
+        else
+        {
+            options = new LCamTrainingOptions
+            {
+                Classifier = parse.GetValue(Model) ?? throw new ArgumentException("--model FILE.ocular is required: the classifier to explain"),
+                Variant = parse.GetValue(Variant) ?? "fm",
+                Layers = ExplainerCliOptions.Split(parse.GetValue(Layer)),
+                Data = parse.GetValue(Data) ?? throw new ArgumentException($"--data is required; accepted: {DataSpec.Accepted}"),
+                TrainImages = parse.GetValue(TrainImages),
+                TestImages = parse.GetValue(TestImages),
+                Epochs = parse.GetValue(Epochs) ?? 8,
+                BatchSize = parse.GetValue(BatchSize) ?? 64,
+                LearningRate = parse.GetValue(Lr),
+                Momentum = parse.GetValue(Momentum) ?? 0.9,
+                WeightDecay = parse.GetValue(WeightDecay) ?? 5e-4,
+                Schedule = parse.GetValue(Schedule),
+                Targets = parse.GetValue(Targets) ?? "predictions",
+                MaskLoss = parse.GetValue(MaskLoss) ?? "own",
+                Views = parse.GetValue(Views) ?? 2,
+                Cache = parse.GetValue(Cache) ?? "auto",
+                CacheType = parse.GetValue(CacheType) ?? "float16",
+                Seed = parse.GetValue(Seed) ?? 0,
+                Workers = parse.GetValue(Workers) ?? 2,
+                TensorBoard = parse.GetValue(TensorBoard),
+                OutputDirectory = parse.GetValue(Out) ?? throw new ArgumentException("--out RUN_DIR is required (or --resume RUN_DIR)"),
+            };
+            options.Validate();
+            if (!File.Exists(options.Classifier)) throw new FileNotFoundException($"--model: no such classifier checkpoint: {options.Classifier}", options.Classifier);
+            DataSpec.Parse(options.Data);
+        }
+
+        LCamTrainingResult Train(ITrainingProgress progress) => options is not null
+            ? LCamTrainer.Train(options, progress)
+            : LCamTrainer.Resume(resume!, parse.GetValue(Epochs), parse.GetValue(Workers), progress);
+
+        if (parse.GetValue(Quiet))
+        {
+            Train(SilentTrainingProgress.Instance);
+            return 0;
+        }
+        var result = Console.IsOutputRedirected
+            ? Train(new PlainTrainingProgress(Console.Out))
+            : AnsiConsole.Progress().AutoClear(true).HideCompleted(true).Columns(TerminalTrainingProgress.Columns)
+                .Start(context => Train(new TerminalTrainingProgress(context)));
+        var inv = CultureInfo.InvariantCulture;
+        Console.Out.WriteLine(result.Epochs.Count == 0
+            ? $"the run in {result.RunDirectory} is already complete ({result.CompletedEpochs} epochs)"
+            : $"done: best test loss {result.BestLoss.ToString("F4", inv)} at epoch {result.BestEpoch} → {result.BestCheckpoint}; last → {result.LastCheckpoint}" +
+              "  (accuracies above are of the masked inputs against the targets)");
+        return 0;
+    }
+}

@@ -1,0 +1,94 @@
+using System.Text.Json;
+using Ocular.Vision.Training;
+
+namespace Ocular.Explain.Learned.LCam;
+
+/// <summary>
+/// Trains an L-CAM (Fm, Img or TAME) attention mechanism for a frozen classifier checkpoint and keeps a run directory
+/// like classifier training (<see cref="RunDirectory"/>: <c>config.json</c>, <c>metrics.jsonl</c>/<c>.csv</c>,
+/// <c>last.ocular</c> with the state to resume, <c>best.ocular</c> — the explainer checkpoint, lowest test loss — and
+/// optionally TensorBoard): the library behind <c>ocular train l-cam</c>.
+/// </summary>
+/// <example>
+/// <code>
+/// var result = LCamTrainer.Train(new LCamTrainingOptions
+/// {
+///     Classifier = "runs/shapes/best.ocular", Variant = "fm", Data = "shapes", Epochs = 4, LearningRate = 0.01,
+///     OutputDirectory = "runs/shapes-lcam-fm",
+/// });
+/// using var explainer = ExplainerRegistry.Create("l-cam", model, new ExplainerOptions { Checkpoint = result.BestCheckpoint });
+/// </code>
+/// </example>
+/// <remarks>
+/// <para><b>What trains.</b> Only the attention mechanism; the classifier's parameters have <c>requires_grad</c> off and it
+/// runs in evaluation mode (batch norm statistics fixed, dropout off). Its weights hash is checked before and after.</para>
+/// <para><b>Determinism and resuming.</b> One seed drives the attention's initialisation, the data order and the views;
+/// <c>last.ocular</c> is written before the first epoch and after each, atomically, with the optimizer, scheduler and
+/// generator state, so a run killed at any moment (even <c>kill -9</c>) resumes from its last complete epoch and, with
+/// the same thread count, reaches the same weights bit for bit.</para>
+/// <para><b>Feature cache.</b> For L-CAM-Fm the frozen features of every view are computed once (see <see cref="FeatureCache"/>);
+/// the epochs then read them. The cached and uncached runs see the same images, views and order.</para>
+/// </remarks>
+public static class LCamTrainer
+{
+    /// <summary>The format tag of an L-CAM run's <c>config.json</c>.</summary>
+    public const string ConfigFormat = "ocular.train-lcam/1";
+
+    internal static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        WriteIndented = true,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    /// <summary>Starts a new run in <see cref="LCamTrainingOptions.OutputDirectory"/> and trains it to the end.</summary>
+    /// <param name="options">The run's options.</param>
+    /// <param name="progress">Receives the progress (none when null). Accuracies are those of the masked inputs against the targets.</param>
+    /// <param name="cancellationToken">Stops between batches (with <see cref="OperationCanceledException"/>; the run can be resumed).</param>
+    /// <exception cref="ArgumentException">An option is invalid (the message names it and what is accepted).</exception>
+    /// <exception cref="IOException">The directory already holds a run.</exception>
+    /// <exception cref="TrainingInterruptedException">An error stopped the run after it had started; the message says how to resume.</exception>
+    public static LCamTrainingResult Train(LCamTrainingOptions options, ITrainingProgress? progress = null, CancellationToken cancellationToken = default)
+    {
+        options.Validate();
+        var run = new RunDirectory(options.OutputDirectory);
+        if (run.HoldsRun)
+            throw new IOException($"{run.Path} already holds a training run; resume it with `ocular train l-cam --resume {run.Path}` or choose another --out");
+        return new LCamSession(options, run, resuming: false, progress ?? SilentTrainingProgress.Instance).Run(cancellationToken);
+    }
+
+    /// <summary>
+    /// Continues the run in <paramref name="runDirectory"/> from its last complete epoch with the options of its
+    /// <c>config.json</c>; only the number of epochs may grow (not with the cosine and one-cycle schedules) and the
+    /// worker count may change.
+    /// </summary>
+    public static LCamTrainingResult Resume(string runDirectory, int? epochs = null, int? workers = null, ITrainingProgress? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        var run = new RunDirectory(runDirectory);
+        var (options, threads) = run.ReadConfig<LCamTrainingOptions>(ConfigFormat);
+        options = options with { OutputDirectory = run.Path };
+        var changed = false;
+        if (epochs is { } e && e != options.Epochs)
+        {
+            if (e < options.Epochs) throw new ArgumentException($"--epochs can only grow when resuming (the run has {options.Epochs})");
+            if (options.Schedule is { } s && LrSchedule.Parse(s).DependsOnLength)
+                throw new ArgumentException($"the {s} schedule is shaped by the run's {options.Epochs} epochs, so the run cannot be extended; start a new run");
+            options = options with { Epochs = e };
+            changed = true;
+        }
+        if (workers is { } w && w != options.Workers)
+        {
+            options = options with { Workers = w };
+            changed = true;
+        }
+        options.Validate();
+        if (!File.Exists(run.LastCheckpoint))
+            throw new FileNotFoundException($"{run.Path} has no last.ocular to resume from", run.LastCheckpoint);
+        return new LCamSession(options, run, resuming: true, progress ?? SilentTrainingProgress.Instance)
+        {
+            RewriteConfig = changed,
+            OriginalThreads = threads,
+        }.Run(cancellationToken);
+    }
+}

@@ -1,0 +1,99 @@
+using Ocular.Explain.Learned.LCam;
+using Ocular.Torch;
+using Ocular.Torch.Serialization;
+using Ocular.Vision.Models;
+
+namespace Ocular.Explain.Tests.LCam;
+
+/// <summary>Training runs on a few Shapes images: resuming, the cache's equivalence, the checkpoint and the registry entry.</summary>
+[Collection(GlobalStateCollection.Name)]
+public class LCamTrainingTests
+{
+    private static Dictionary<string, float[]> Weights(string path)
+    {
+        using var c = SafeTensors.Load(path);
+        return c.Tensors.Where(kv => !kv.Key.Contains('.') || kv.Key.StartsWith("conv", StringComparison.Ordinal) || kv.Key.StartsWith("fuser", StringComparison.Ordinal) || kv.Key.StartsWith("bn", StringComparison.Ordinal))
+            .Where(kv => !kv.Key.StartsWith("optimizer", StringComparison.Ordinal) && !kv.Key.StartsWith("generator", StringComparison.Ordinal))
+            .ToDictionary(kv => kv.Key, kv => kv.Value.To(ScalarType.Float32).ToArray<float>());
+    }
+
+    [Fact]
+    public void AResumedRunEndsWithTheWeightsOfAnUninterruptedOne()
+    {
+        using var f = new LCamFixture();
+        var whole = LCamTrainer.Train(f.Options("whole"));
+        Assert.Equal(2, whole.CompletedEpochs);
+        Assert.Equal(2, whole.Epochs.Count);
+
+        var first = LCamTrainer.Train(f.Options("split") with { Epochs = 1 });
+        Assert.Equal(1, first.CompletedEpochs);
+        var resumed = LCamTrainer.Resume(first.RunDirectory, epochs: 2);
+        Assert.Equal(2, resumed.CompletedEpochs);
+        Assert.Single(resumed.Epochs);
+
+        var a = Weights(whole.LastCheckpoint);
+        var b = Weights(resumed.LastCheckpoint);
+        Assert.Equal(["conv.bias", "conv.weight"], a.Keys.Order());
+        foreach (var key in a.Keys) Assert.Equal(a[key], b[key]);
+        Assert.Equal(2, File.ReadAllLines(Path.Combine(resumed.RunDirectory, "metrics.jsonl")).Length);
+    }
+
+    [Fact]
+    public void TheFeatureCacheTrainsOnTheSameInputsAsTheUncachedLoop()
+    {
+        using var f = new LCamFixture();
+        var cached = LCamTrainer.Train(f.Options("cached") with { Epochs = 1, CacheType = "float32" });
+        var uncached = LCamTrainer.Train(f.Options("uncached") with { Epochs = 1, Cache = "none" });
+        Assert.True(cached.CacheSeconds > 0);
+        Assert.Equal(0, uncached.CacheSeconds);
+        var a = Weights(cached.LastCheckpoint);
+        var b = Weights(uncached.LastCheckpoint);
+        foreach (var key in a.Keys)
+            for (var i = 0; i < a[key].Length; i++) Assert.Equal(b[key][i], a[key][i], 4);
+        Assert.Equal(uncached.Epochs[0].TrainLoss, cached.Epochs[0].TrainLoss, 4);
+    }
+
+    [Fact]
+    public void TheCheckpointExplainsItsClassifierAndRefusesAnother()
+    {
+        using var f = new LCamFixture();
+        var run = LCamTrainer.Train(f.Options("img", "img") with { Epochs = 1 });
+        var metadata = LCamCheckpoint.ReadMetadata(run.BestCheckpoint);
+        Assert.Equal("img", metadata.Variant);
+        Assert.Equal(["block4"], metadata.Layers);
+        Assert.Equal(6, metadata.NumClasses);
+
+        using var loaded = ClassifierCheckpoint.Load(f.ClassifierPath);
+        Assert.Equal(ClassifierCheckpoint.WeightsHash(loaded.Model), metadata.ClassifierWeightsHash);
+        using var images = Tensor.Rand([3, 3, 64, 64]);
+        using var targets = Tensor.FromArray(new long[] { 0, 3, 5 });
+        using (var explainer = ExplainerRegistry.Create("l-cam", loaded.Model, new ExplainerOptions { Checkpoint = run.BestCheckpoint }))
+        {
+            Assert.Equal("learned", ExplainerRegistry.Find("L-CAM").Kind);
+            using var maps = explainer.Explain(images, targets);
+            MapAssert.IsSaliency(maps, 3, 64, 64, "l-cam");
+            Assert.Equal("img", explainer.Settings["variant"]);
+        }
+
+        Engine.ManualSeed(99);
+        using var other = ModelZoo.Create("compact_cnn", 6);
+        other.Eval();
+        var e = Assert.Throws<InvalidDataException>(() => ExplainerRegistry.Create("l-cam", other, new ExplainerOptions { Checkpoint = run.BestCheckpoint }));
+        Assert.Contains("trained for another compact_cnn classifier", e.Message);
+        Assert.Contains(run.BestCheckpoint, e.Message);
+
+        var missing = Assert.Throws<ArgumentException>(() => ExplainerRegistry.Create("l-cam", other));
+        Assert.Contains("needs its trained checkpoint", missing.Message);
+        var notLCam = Assert.Throws<InvalidDataException>(() => ExplainerRegistry.Create("l-cam", other, new ExplainerOptions { Checkpoint = f.ClassifierPath }));
+        Assert.Contains("a classifier checkpoint, not an L-CAM checkpoint", notLCam.Message);
+    }
+
+    [Fact]
+    public void BadOptionsAreRefusedBeforeAnythingIsWritten()
+    {
+        using var f = new LCamFixture();
+        Assert.Contains("applies to L-CAM-Fm only", Assert.Throws<ArgumentException>(() => LCamTrainer.Train(f.Options("x", "img") with { Cache = "memory" })).Message);
+        Assert.Contains("unknown L-CAM variant 'foo'", Assert.Throws<ArgumentException>(() => LCamTrainer.Train(f.Options("y", "foo"))).Message);
+        Assert.False(Directory.Exists(f.Directory.File("x")) && File.Exists(Path.Combine(f.Directory.File("x"), "config.json")));
+    }
+}
