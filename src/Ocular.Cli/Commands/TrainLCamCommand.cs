@@ -1,10 +1,8 @@
 using System.CommandLine;
-using System.Globalization;
 using Ocular.Cli.Rendering;
 using Ocular.Explain.Learned.LCam;
 using Ocular.Vision.Datasets;
 using Ocular.Vision.Training;
-using Spectre.Console;
 
 namespace Ocular.Cli.Commands;
 
@@ -97,20 +95,9 @@ internal static class TrainLCamCommand
             ? LCamTrainer.Train(options, progress)
             : LCamTrainer.Resume(resume!, parse.GetValue(Epochs), parse.GetValue(Workers), progress);
 
-        if (parse.GetValue(Quiet))
-        {
-            Train(SilentTrainingProgress.Instance);
-            return 0;
-        }
-        var result = Console.IsOutputRedirected
-            ? Train(new PlainTrainingProgress(Console.Out))
-            : AnsiConsole.Progress().AutoClear(true).HideCompleted(true).Columns(TerminalTrainingProgress.Columns)
-                .Start(context => Train(new TerminalTrainingProgress(context)));
-        var inv = CultureInfo.InvariantCulture;
-        Console.Out.WriteLine(result.Epochs.Count == 0
-            ? $"the run in {result.RunDirectory} is already complete ({result.CompletedEpochs} epochs)"
-            : $"done: best test loss {result.BestLoss.ToString("F4", inv)} at epoch {result.BestEpoch} → {result.BestCheckpoint}; last → {result.LastCheckpoint}" +
-              "  (accuracies above are of the masked inputs against the targets)");
+        var quiet = parse.GetValue(Quiet);
+        var result = TrainingDisplay.Run(quiet, Train);
+        if (!quiet) Console.Out.WriteLine(TrainingText.Done(result));
         return 0;
     }
 }

@@ -7,6 +7,7 @@ using Ocular.Cli.Rendering;
 using Ocular.Evaluation;
 using Ocular.Evaluation.Reports;
 using Ocular.Explain;
+using Ocular.Explain.Learned.LCam;
 using Ocular.Torch;
 using Ocular.Torch.Serialization;
 using Ocular.Vision.Datasets;
@@ -32,7 +33,7 @@ internal sealed class DemoRunner(DemoSettings settings, string outputDirectory)
     private readonly Stopwatch _clock = new();
     private int _stage;
 
-    private const int Stages = 4;
+    private const int Stages = 6;
 
     /// <summary>Runs every stage; returns the path of report.html.</summary>
     public string Run()
@@ -46,7 +47,17 @@ internal sealed class DemoRunner(DemoSettings settings, string outputDirectory)
         Console.WriteLine(TrainingText.Done(classifier));
         var modelPath = classifier.BestCheckpoint;
 
-        var methods = ExplainerRegistry.Explainers.Select(i => new MethodChoice(i, null, i.Name)).ToList();
+        var learned = new List<MethodChoice>();
+        foreach (var variant in DemoSettings.LCamVariants)
+        {
+            var run = Stage($"train L-CAM-{(variant == "fm" ? "Fm" : "Img")}", () => TrainingDisplay.Run(quiet: false,
+                p => LCamTrainer.Train(settings.LCam(variant, modelPath, Path.Combine(outputDirectory, $"l-cam-{variant}")), p)));
+            Console.WriteLine(TrainingText.Done(run));
+            learned.Add(new MethodChoice(ExplainerRegistry.Find(LCamExplainer.MethodName), run.BestCheckpoint, $"l-cam-{variant}"));
+        }
+
+        // Every registered method: the learned ones with the checkpoints just trained, then the post-hoc methods and the baselines.
+        var methods = learned.Concat(ExplainerRegistry.Explainers.Where(i => i.Kind != "learned").Select(i => new MethodChoice(i, null, i.Name))).ToList();
         var explained = methods.Where(m => m.Info.Kind != "baseline").ToList();
         Stage("explain test images with every method", () => Explain(data.Test, modelPath, explained));
         var result = Stage("evaluate every method", () => Evaluate(data.Test, modelPath, methods));
@@ -137,6 +148,7 @@ internal sealed class DemoRunner(DemoSettings settings, string outputDirectory)
             Seed = settings.Seed,
             Limit = settings.EvaluateImages,
             SanityImages = settings.SanityImages,
+            RoadPercent = settings.RoadPercent,
             BatchSize = 32,
             GalleryImages = Math.Min(8, settings.EvaluateImages),
         };

@@ -37,4 +37,11 @@ internal static class TrainingText
         r.Epochs.Count == 0
             ? $"the run in {r.RunDirectory} is already complete ({r.CompletedEpochs} epochs; best test top-1 {r.BestTop1.ToString("F2", Inv)}% at epoch {r.BestEpoch})"
             : $"done: best test top-1 {r.BestTop1.ToString("F2", Inv)}% at epoch {r.BestEpoch} → {r.BestCheckpoint}; last → {r.LastCheckpoint}";
+
+    /// <summary>The last line of an L-CAM training.</summary>
+    public static string Done(Ocular.Explain.Learned.LCam.LCamTrainingResult r) =>
+        r.Epochs.Count == 0
+            ? $"the run in {r.RunDirectory} is already complete ({r.CompletedEpochs} epochs)"
+            : $"done: best test loss {r.BestLoss.ToString("F4", Inv)} at epoch {r.BestEpoch} → {r.BestCheckpoint}; last → {r.LastCheckpoint}" +
+              "  (accuracies above are of the masked inputs against the targets)";
 }

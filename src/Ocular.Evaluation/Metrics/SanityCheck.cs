@@ -157,6 +157,7 @@ public static class SanityCheck
                 foreach (var t in state.Values) t.Dispose();
             }
             copy.Eval();
+            copy.RandomisedFromWeightsHash = ClassifierCheckpoint.WeightsHash(model);
             return copy;
         }
         catch

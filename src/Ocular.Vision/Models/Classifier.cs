@@ -30,6 +30,13 @@ public abstract class Classifier : Module
     /// <summary>The number of classes (the output features of <see cref="Head"/>).</summary>
     public int NumClasses => checked((int)Head.OutFeatures);
 
+    /// <summary>
+    /// For a copy made by a model-randomisation sanity check: the weights hash (<see cref="ClassifierCheckpoint.WeightsHash"/>)
+    /// of the trained classifier it was copied from before its layers were randomised; null for any other model.
+    /// A learned explainer bound to that trained classifier may run on the copy, which is the point of the check.
+    /// </summary>
+    public string? RandomisedFromWeightsHash { get; set; }
+
     /// <summary>The side of the square input the architecture is designed for (224 for ImageNet models).</summary>
     public abstract int DefaultInputSize { get; }
 

@@ -82,6 +82,14 @@ public class LCamTrainingTests
         Assert.Contains("trained for another compact_cnn classifier", e.Message);
         Assert.Contains(run.BestCheckpoint, e.Message);
 
+        // A copy randomised by the sanity check from the trained classifier is accepted; one from another classifier is not.
+        other.RandomisedFromWeightsHash = metadata.ClassifierWeightsHash;
+        using (var onRandomised = ExplainerRegistry.Create("l-cam", other, new ExplainerOptions { Checkpoint = run.BestCheckpoint }))
+        using (var maps = onRandomised.Explain(images, targets))
+            MapAssert.IsSaliency(maps, 3, 64, 64, "l-cam on a randomised copy");
+        other.RandomisedFromWeightsHash = ClassifierCheckpoint.WeightsHash(other);
+        Assert.Throws<InvalidDataException>(() => ExplainerRegistry.Create("l-cam", other, new ExplainerOptions { Checkpoint = run.BestCheckpoint }));
+
         var missing = Assert.Throws<ArgumentException>(() => ExplainerRegistry.Create("l-cam", other));
         Assert.Contains("needs its trained checkpoint", missing.Message);
         var notLCam = Assert.Throws<InvalidDataException>(() => ExplainerRegistry.Create("l-cam", other, new ExplainerOptions { Checkpoint = f.ClassifierPath }));

@@ -99,7 +99,8 @@ public static class LCamCheckpoint
 
     /// <summary>
     /// Checks that <paramref name="metadata"/> (from <paramref name="path"/>) explains <paramref name="model"/>: same
-    /// architecture, classes and weights hash.
+    /// architecture, classes and weights hash. A copy of that classifier randomised by the sanity check
+    /// (<see cref="Classifier.RandomisedFromWeightsHash"/>) is accepted: the check runs the trained explainer on it.
     /// </summary>
     /// <exception cref="InvalidDataException">It was trained for another classifier (the message says which).</exception>
     public static void CheckClassifier(string path, LCamMetadata metadata, Classifier model)
@@ -107,6 +108,7 @@ public static class LCamCheckpoint
         if (metadata.ClassifierArchitecture != model.Architecture || metadata.NumClasses != model.NumClasses)
             throw new InvalidDataException($"{path}: this L-CAM explains a {metadata.ClassifierArchitecture} classifier with {metadata.NumClasses} classes, " +
                                            $"not the {model.Architecture} with {model.NumClasses} classes given; train L-CAM for this classifier with `ocular train l-cam`");
+        if (model.RandomisedFromWeightsHash == metadata.ClassifierWeightsHash) return;
         var hash = ClassifierCheckpoint.WeightsHash(model);
         if (hash != metadata.ClassifierWeightsHash)
             throw new InvalidDataException($"{path}: this L-CAM was trained for another {model.Architecture} classifier (weights hash {metadata.ClassifierWeightsHash[..12]}…" +
