@@ -78,7 +78,7 @@ internal sealed record DemoSettings
     public int ExplainImages => Quick ? 4 : 8;
 
     /// <summary>Test images evaluated.</summary>
-    public int EvaluateImages => Quick ? 16 : 48;
+    public int EvaluateImages => Quick ? 12 : 48;
 
     /// <summary>Images of the sanity check (it recomputes every map once per randomised layer).</summary>
     public int SanityImages => Quick ? 4 : 8;
