@@ -130,7 +130,9 @@ internal sealed class DemoRunner(DemoSettings settings, string outputDirectory)
         {
             using var sample = test.Get(i);
             using var image = sample.Image.DType == ScalarType.UInt8 ? sample.Image.Clone() : sample.Image.Mul(255).Round().Clamp(0, 255).To(ScalarType.UInt8);
-            ImageIO.WritePng(Path.Combine(samples, $"{i:D2}_{test.ClassNames[(int)sample.Label]}.png"), image);
+            // Class names become file names: "T-shirt/top" must not make a folder.
+            var name = string.Concat(test.ClassNames[(int)sample.Label].Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' ? c : '_'));
+            ImageIO.WritePng(Path.Combine(samples, $"{i:D2}_{name}.png"), image);
         }
         ExplainCommand.Run(modelPath, methods, settings.Explainers, TargetSelection.Predicted, samples,
             Path.Combine(outputDirectory, "explain"), ColorMap.Jet, 0.5);
