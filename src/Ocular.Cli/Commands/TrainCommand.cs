@@ -16,7 +16,6 @@ internal static class TrainCommand
     private static readonly Option<string?> Arch = new("--arch") { Description = "the architecture (see `ocular models`)" };
     private static readonly Option<string?> Weights = new("--weights") { Description = "initial weights: FILE.pth (PyTorch state dict) or FILE.ocular; the head is replaced when the number of classes differs" };
     private static readonly Option<bool> FreezeBackbone = new("--freeze-backbone") { Description = "train only the head" };
-    private static readonly Option<int?> Epochs = new("--epochs") { Description = "epochs (default 10; with --resume: a larger number extends the run)" };
     private static readonly Option<int?> BatchSize = new("--batch-size") { Description = "images per batch (default 64)" };
     private static readonly Option<double?> Lr = new("--lr") { Description = "learning rate, the peak for onecycle (default 0.1 for sgd, 0.001 for adam/adamw)" };
     private static readonly Option<string?> Optimizer = new("--optimizer") { Description = "sgd (default), adam or adamw" };
@@ -27,22 +26,15 @@ internal static class TrainCommand
     private static readonly Option<double?> LabelSmoothing = new("--label-smoothing") { Description = "cross-entropy label smoothing (default 0)" };
     private static readonly Option<string?> Augment = new("--augment") { Description = "default (the data set's augmentation, see docs/training.md) or none" };
     private static readonly Option<int?> InputSize = new("--input-size") { Description = "square input side (default: the data set's image size; 224 for folder and list)" };
-    private static readonly Option<ulong?> Seed = new("--seed") { Description = "seed of initialisation, data order, augmentation and dropout (default 0)" };
-    private static readonly Option<int?> Workers = new("--workers") { Description = "data-loader worker threads (default 2; does not change the results)" };
-    private static readonly Option<bool> TensorBoard = new("--tensorboard") { Description = "also write TensorBoard event files into RUN_DIR/tensorboard" };
-    private static readonly Option<string?> Out = new("--out") { Description = "the run directory" };
-    private static readonly Option<string?> Resume = new("--resume") { Description = "continue the run in RUN_DIR from its last complete epoch (with --epochs to extend it)" };
-    private static readonly Option<bool> Quiet = new("--quiet", "-q") { Description = "print nothing but errors" };
 
-    // Options a resumed run may be given: everything else comes from its config.json.
-    private static readonly Option[] AllowedOnResume = [Epochs, Workers, Quiet, Resume];
+    private static readonly TrainingRunOptions RunOptions = new(10, "seed of initialisation, data order, augmentation and dropout");
 
     public static Command Create()
     {
         var classifier = new Command("classifier", "Train or fine-tune an image classifier into a run directory (config.json, metrics, last/best checkpoints)");
-        Option[] all = [Data, Arch, Weights, FreezeBackbone, Epochs, BatchSize, Lr, Optimizer, Momentum, Nesterov, WeightDecay, Schedule,
-            LabelSmoothing, Augment, InputSize, Seed, Workers, TensorBoard, Out, Resume, Quiet];
-        foreach (var option in all) classifier.Options.Add(option);
+        Option[] all = [Data, Arch, Weights, FreezeBackbone, BatchSize, Lr, Optimizer, Momentum, Nesterov, WeightDecay, Schedule,
+            LabelSmoothing, Augment, InputSize];
+        foreach (var option in all.Concat(RunOptions.All)) classifier.Options.Add(option);
         classifier.SetAction(parse => Run(parse, all));
         var train = new Command("train", "Train models (classifier, l-cam)");
         train.Subcommands.Add(classifier);
@@ -52,16 +44,9 @@ internal static class TrainCommand
 
     private static int Run(ParseResult parse, Option[] all)
     {
-        var resume = parse.GetValue(Resume);
+        var resume = RunOptions.ReadResume(parse, all);
         TrainingOptions? options = null;
-        if (resume is not null)
-        {
-            var given = all.Except(AllowedOnResume).Where(o => parse.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
-            if (given.Count > 0)
-                throw new ArgumentException($"{string.Join(", ", given)} cannot be given with --resume: a resumed run keeps the options of its config.json " +
-                                            "(only --epochs to extend it, --workers and --quiet may be given)");
-        }
-        else
+        if (resume is null)
         {
             options = new TrainingOptions
             {
@@ -69,7 +54,7 @@ internal static class TrainCommand
                 Architecture = parse.GetValue(Arch),
                 Weights = parse.GetValue(Weights),
                 FreezeBackbone = parse.GetValue(FreezeBackbone),
-                Epochs = parse.GetValue(Epochs) ?? 10,
+                Epochs = RunOptions.EpochsOr(parse),
                 BatchSize = parse.GetValue(BatchSize) ?? 64,
                 LearningRate = parse.GetValue(Lr),
                 Optimizer = parse.GetValue(Optimizer) ?? "sgd",
@@ -80,10 +65,10 @@ internal static class TrainCommand
                 LabelSmoothing = parse.GetValue(LabelSmoothing) ?? 0,
                 Augment = parse.GetValue(Augment) ?? "default",
                 InputSize = parse.GetValue(InputSize),
-                Seed = parse.GetValue(Seed) ?? 0,
-                Workers = parse.GetValue(Workers) ?? 2,
-                TensorBoard = parse.GetValue(TensorBoard),
-                OutputDirectory = parse.GetValue(Out) ?? throw new ArgumentException("--out RUN_DIR is required (or --resume RUN_DIR)"),
+                Seed = parse.GetValue(RunOptions.Seed) ?? 0,
+                Workers = parse.GetValue(RunOptions.Workers) ?? 2,
+                TensorBoard = parse.GetValue(RunOptions.TensorBoard),
+                OutputDirectory = RunOptions.OutputDirectory(parse),
             };
             options.Validate();
             // Fail on a bad data specification before anything is written.
@@ -92,9 +77,9 @@ internal static class TrainCommand
 
         TrainingResult Train(ITrainingProgress progress) => options is not null
             ? ClassifierTrainer.Train(options, progress)
-            : ClassifierTrainer.Resume(resume!, parse.GetValue(Epochs), parse.GetValue(Workers), progress);
+            : ClassifierTrainer.Resume(resume!, parse.GetValue(RunOptions.Epochs), parse.GetValue(RunOptions.Workers), progress);
 
-        var quiet = parse.GetValue(Quiet);
+        var quiet = parse.GetValue(RunOptions.Quiet);
         var result = TrainingDisplay.Run(quiet, Train);
         if (quiet) return 0;
         Console.Out.WriteLine(TrainingText.Done(result));

@@ -19,7 +19,6 @@ internal static class TrainLCamCommand
     private static readonly Option<string?> Data = new("--data") { Description = $"the data set (its classes must be the classifier's): {DataSpec.Accepted}" };
     private static readonly Option<int?> TrainImages = new("--train-images") { Description = "train on the first N training images (default all)" };
     private static readonly Option<int?> TestImages = new("--test-images") { Description = "evaluate each epoch on the first N test images (default all)" };
-    private static readonly Option<int?> Epochs = new("--epochs") { Description = "epochs (default 8; with --resume: a larger number extends the run)" };
     private static readonly Option<int?> BatchSize = new("--batch-size") { Description = "images per batch (default 64)" };
     private static readonly Option<double?> Lr = new("--lr") { Description = "weight learning rate, biases 2× (default: the reference's, 0.01 for VGG, 1e-4 otherwise)" };
     private static readonly Option<double?> Momentum = new("--momentum") { Description = "SGD momentum (default 0.9, Nesterov)" };
@@ -30,37 +29,24 @@ internal static class TrainLCamCommand
     private static readonly Option<int?> Views = new("--views") { Description = "fixed views per image: 1 or 2 (image and horizontal flip; default 2)" };
     private static readonly Option<string?> Cache = new("--cache") { Description = "L-CAM-Fm feature cache: auto (default: memory for fm), memory or none" };
     private static readonly Option<string?> CacheType = new("--cache-type") { Description = "cached features: float16 (default) or float32" };
-    private static readonly Option<ulong?> Seed = new("--seed") { Description = "seed of the attention's initialisation, data order and views (default 0)" };
-    private static readonly Option<int?> Workers = new("--workers") { Description = "data-loader worker threads (default 2)" };
-    private static readonly Option<bool> TensorBoard = new("--tensorboard") { Description = "also write TensorBoard event files into RUN_DIR/tensorboard" };
-    private static readonly Option<string?> Out = new("--out") { Description = "the run directory" };
-    private static readonly Option<string?> Resume = new("--resume") { Description = "continue the run in RUN_DIR from its last complete epoch" };
-    private static readonly Option<bool> Quiet = new("--quiet", "-q") { Description = "print nothing but errors" };
 
-    private static readonly Option[] AllowedOnResume = [Epochs, Workers, Quiet, Resume];
+    private static readonly TrainingRunOptions RunOptions = new(8, "seed of the attention's initialisation, data order and views");
 
     public static Command Create()
     {
         var command = new Command("l-cam", "Train an L-CAM (fm, img) or TAME attention mechanism for a frozen classifier into a run directory; explain with --method l-cam --explainer RUN_DIR/best.ocular");
-        Option[] all = [Model, Variant, Layer, Data, TrainImages, TestImages, Epochs, BatchSize, Lr, Momentum, WeightDecay, Schedule, Targets, MaskLoss,
-            Views, Cache, CacheType, Seed, Workers, TensorBoard, Out, Resume, Quiet];
-        foreach (var option in all) command.Options.Add(option);
+        Option[] all = [Model, Variant, Layer, Data, TrainImages, TestImages, BatchSize, Lr, Momentum, WeightDecay, Schedule, Targets, MaskLoss,
+            Views, Cache, CacheType];
+        foreach (var option in all.Concat(RunOptions.All)) command.Options.Add(option);
         command.SetAction(parse => Run(parse, all));
         return command;
     }
 
     private static int Run(ParseResult parse, Option[] all)
     {
-        var resume = parse.GetValue(Resume);
+        var resume = RunOptions.ReadResume(parse, all);
         LCamTrainingOptions? options = null;
-        if (resume is not null)
-        {
-            var given = all.Except(AllowedOnResume).Where(o => parse.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
-            if (given.Count > 0)
-                throw new ArgumentException($"{string.Join(", ", given)} cannot be given with --resume: a resumed run keeps the options of its config.json " +
-                                            "(only --epochs to extend it, --workers and --quiet may be given)");
-        }
-        else
+        if (resume is null)
         {
             options = new LCamTrainingOptions
             {
@@ -70,7 +56,7 @@ internal static class TrainLCamCommand
                 Data = parse.GetValue(Data) ?? throw new ArgumentException($"--data is required; accepted: {DataSpec.Accepted}"),
                 TrainImages = parse.GetValue(TrainImages),
                 TestImages = parse.GetValue(TestImages),
-                Epochs = parse.GetValue(Epochs) ?? 8,
+                Epochs = RunOptions.EpochsOr(parse),
                 BatchSize = parse.GetValue(BatchSize) ?? 64,
                 LearningRate = parse.GetValue(Lr),
                 Momentum = parse.GetValue(Momentum) ?? 0.9,
@@ -81,10 +67,10 @@ internal static class TrainLCamCommand
                 Views = parse.GetValue(Views) ?? 2,
                 Cache = parse.GetValue(Cache) ?? "auto",
                 CacheType = parse.GetValue(CacheType) ?? "float16",
-                Seed = parse.GetValue(Seed) ?? 0,
-                Workers = parse.GetValue(Workers) ?? 2,
-                TensorBoard = parse.GetValue(TensorBoard),
-                OutputDirectory = parse.GetValue(Out) ?? throw new ArgumentException("--out RUN_DIR is required (or --resume RUN_DIR)"),
+                Seed = parse.GetValue(RunOptions.Seed) ?? 0,
+                Workers = parse.GetValue(RunOptions.Workers) ?? 2,
+                TensorBoard = parse.GetValue(RunOptions.TensorBoard),
+                OutputDirectory = RunOptions.OutputDirectory(parse),
             };
             options.Validate();
             if (!File.Exists(options.Classifier)) throw new FileNotFoundException($"--model: no such classifier checkpoint: {options.Classifier}", options.Classifier);
@@ -93,9 +79,9 @@ internal static class TrainLCamCommand
 
         LCamTrainingResult Train(ITrainingProgress progress) => options is not null
             ? LCamTrainer.Train(options, progress)
-            : LCamTrainer.Resume(resume!, parse.GetValue(Epochs), parse.GetValue(Workers), progress);
+            : LCamTrainer.Resume(resume!, parse.GetValue(RunOptions.Epochs), parse.GetValue(RunOptions.Workers), progress);
 
-        var quiet = parse.GetValue(Quiet);
+        var quiet = parse.GetValue(RunOptions.Quiet);
         var result = TrainingDisplay.Run(quiet, Train);
         if (!quiet) Console.Out.WriteLine(TrainingText.Done(result));
         return 0;

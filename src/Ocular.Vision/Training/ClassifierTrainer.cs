@@ -59,23 +59,9 @@ public static class ClassifierTrainer
         var run = new RunDirectory(runDirectory);
         var (options, threads) = run.ReadConfig();
         options = options with { OutputDirectory = run.Path };
-        var changed = false;
-        if (epochs is { } e && e != options.Epochs)
-        {
-            if (e < options.Epochs) throw new ArgumentException($"--epochs can only grow when resuming (the run has {options.Epochs})");
-            if (LrSchedule.Parse(options.Schedule).DependsOnLength)
-                throw new ArgumentException($"the {options.Schedule} schedule is shaped by the run's {options.Epochs} epochs, so the run cannot be extended; start a new run (e.g. --weights {run.LastCheckpoint})");
-            options = options with { Epochs = e };
-            changed = true;
-        }
-        if (workers is { } w && w != options.Workers)
-        {
-            options = options with { Workers = w };
-            changed = true;
-        }
+        var (newEpochs, newWorkers, changed) = ResumeChanges.Apply(run, options.Epochs, options.Schedule, options.Workers, epochs, workers, $"start a new run (e.g. --weights {run.LastCheckpoint})");
+        options = options with { Epochs = newEpochs, Workers = newWorkers };
         options.Validate();
-        if (!File.Exists(run.LastCheckpoint))
-            throw new FileNotFoundException($"{run.Path} has no last.ocular to resume from", run.LastCheckpoint);
         var session = new TrainingSession(options, run, resuming: true, progress ?? SilentTrainingProgress.Instance)
         {
             RewriteConfig = changed,

@@ -68,23 +68,9 @@ public static class LCamTrainer
         var run = new RunDirectory(runDirectory);
         var (options, threads) = run.ReadConfig<LCamTrainingOptions>(ConfigFormat);
         options = options with { OutputDirectory = run.Path };
-        var changed = false;
-        if (epochs is { } e && e != options.Epochs)
-        {
-            if (e < options.Epochs) throw new ArgumentException($"--epochs can only grow when resuming (the run has {options.Epochs})");
-            if (options.Schedule is { } s && LrSchedule.Parse(s).DependsOnLength)
-                throw new ArgumentException($"the {s} schedule is shaped by the run's {options.Epochs} epochs, so the run cannot be extended; start a new run");
-            options = options with { Epochs = e };
-            changed = true;
-        }
-        if (workers is { } w && w != options.Workers)
-        {
-            options = options with { Workers = w };
-            changed = true;
-        }
+        var (newEpochs, newWorkers, changed) = ResumeChanges.Apply(run, options.Epochs, options.Schedule, options.Workers, epochs, workers);
+        options = options with { Epochs = newEpochs, Workers = newWorkers };
         options.Validate();
-        if (!File.Exists(run.LastCheckpoint))
-            throw new FileNotFoundException($"{run.Path} has no last.ocular to resume from", run.LastCheckpoint);
         return new LCamSession(options, run, resuming: true, progress ?? SilentTrainingProgress.Instance)
         {
             RewriteConfig = changed,

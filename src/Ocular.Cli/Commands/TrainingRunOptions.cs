@@ -1,0 +1,43 @@
+using System.CommandLine;
+
+namespace Ocular.Cli.Commands;
+
+/// <summary>
+/// The options every <c>ocular train …</c> command shares — epochs, seed, workers, TensorBoard, the run directory,
+/// resume and quiet — and the rule that a resumed run keeps its config.json (only --epochs, --workers and --quiet
+/// may be given with --resume).
+/// </summary>
+internal sealed class TrainingRunOptions(int defaultEpochs, string seedDescription)
+{
+    public Option<int?> Epochs { get; } = new("--epochs") { Description = $"epochs (default {defaultEpochs}; with --resume: a larger number extends the run)" };
+    public Option<ulong?> Seed { get; } = new("--seed") { Description = seedDescription + " (default 0)" };
+    public Option<int?> Workers { get; } = new("--workers") { Description = "data-loader worker threads (default 2; does not change the results)" };
+    public Option<bool> TensorBoard { get; } = new("--tensorboard") { Description = "also write TensorBoard event files into RUN_DIR/tensorboard" };
+    public Option<string?> Out { get; } = new("--out") { Description = "the run directory" };
+    public Option<string?> Resume { get; } = new("--resume") { Description = "continue the run in RUN_DIR from its last complete epoch (with --epochs to extend it)" };
+    public Option<bool> Quiet { get; } = new("--quiet", "-q") { Description = "print nothing but errors" };
+
+    /// <summary>The shared options, after the command's own.</summary>
+    public Option[] All => [Epochs, Seed, Workers, TensorBoard, Out, Resume, Quiet];
+
+    /// <summary>The epochs given, or the command's default.</summary>
+    public int EpochsOr(ParseResult parse) => parse.GetValue(Epochs) ?? defaultEpochs;
+
+    /// <summary>The run directory (required unless resuming).</summary>
+    public string OutputDirectory(ParseResult parse) =>
+        parse.GetValue(Out) ?? throw new ArgumentException("--out RUN_DIR is required (or --resume RUN_DIR)");
+
+    /// <summary>The run to resume (null for a new run); refuses options a resumed run cannot change.</summary>
+    /// <exception cref="ArgumentException">An option other than --epochs, --workers or --quiet was given with --resume.</exception>
+    public string? ReadResume(ParseResult parse, IEnumerable<Option> commandOptions)
+    {
+        var resume = parse.GetValue(Resume);
+        if (resume is null) return null;
+        Option[] allowed = [Epochs, Workers, Quiet, Resume];
+        var given = commandOptions.Concat(All).Except(allowed).Where(o => parse.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
+        if (given.Count > 0)
+            throw new ArgumentException($"{string.Join(", ", given)} cannot be given with --resume: a resumed run keeps the options of its config.json " +
+                                        "(only --epochs to extend it, --workers and --quiet may be given)");
+        return resume;
+    }
+}
