@@ -26,6 +26,9 @@ internal static class TrainLCamCommand
     private static readonly Option<string?> Schedule = new("--schedule") { Description = $"learning-rate schedule: {LrSchedule.Accepted} (default: the reference's per-epoch decay)" };
     private static readonly Option<string?> Targets = new("--targets") { Description = "the class trained per image: predictions (the classifier's, default) or labels" };
     private static readonly Option<string?> MaskLoss = new("--mask-loss") { Description = "maps in the area/TV terms: own (default) or cross-label (the original N×N)" };
+    private static readonly Option<double?> CeWeight = new("--ce-weight") { Description = "λ1, the cross-entropy term's weight (default 1.5)" };
+    private static readonly Option<double?> AreaWeight = new("--area-weight") { Description = "λ2, the area term's weight: larger makes smaller maps (default 2)" };
+    private static readonly Option<double?> TvWeight = new("--tv-weight") { Description = "λ3, the total-variation term's weight: larger makes smoother maps (default 0.01)" };
     private static readonly Option<int?> Views = new("--views") { Description = "fixed views per image: 1 or 2 (image and horizontal flip; default 2)" };
     private static readonly Option<string?> Cache = new("--cache") { Description = "L-CAM-Fm feature cache: auto (default: memory for fm), memory or none" };
     private static readonly Option<string?> CacheType = new("--cache-type") { Description = "cached features: float16 (default) or float32" };
@@ -36,7 +39,7 @@ internal static class TrainLCamCommand
     {
         var command = new Command("l-cam", "Train an L-CAM (fm, img) or TAME attention mechanism for a frozen classifier into a run directory; explain with --method l-cam --explainer RUN_DIR/best.ocular");
         Option[] all = [Model, Variant, Layer, Data, TrainImages, TestImages, BatchSize, Lr, Momentum, WeightDecay, Schedule, Targets, MaskLoss,
-            Views, Cache, CacheType];
+            CeWeight, AreaWeight, TvWeight, Views, Cache, CacheType];
         foreach (var option in all.Concat(RunOptions.All)) command.Options.Add(option);
         command.SetAction(parse => Run(parse, all));
         return command;
@@ -64,6 +67,9 @@ internal static class TrainLCamCommand
                 Schedule = parse.GetValue(Schedule),
                 Targets = parse.GetValue(Targets) ?? "predictions",
                 MaskLoss = parse.GetValue(MaskLoss) ?? "own",
+                CeWeight = parse.GetValue(CeWeight) ?? 1.5,
+                AreaWeight = parse.GetValue(AreaWeight) ?? 2,
+                TvWeight = parse.GetValue(TvWeight) ?? 0.01,
                 Views = parse.GetValue(Views) ?? 2,
                 Cache = parse.GetValue(Cache) ?? "auto",
                 CacheType = parse.GetValue(CacheType) ?? "float16",
