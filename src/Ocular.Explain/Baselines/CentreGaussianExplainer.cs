@@ -32,20 +32,16 @@ public sealed class CentreGaussianExplainer : IExplainer
     /// <inheritdoc/>
     public Tensor Explain(Tensor images, Tensor targets)
     {
-        if (images.Dim != 4) throw new ArgumentException($"{Name}: images must be [N, C, H, W], got shape {Tensor.ShapeString(images.Shape)}", nameof(images));
-        if (targets.Dim != 1 || targets.Size(0) != images.Size(0))
-            throw new ArgumentException($"{Name}: one target per image expected ([{images.Size(0)}]), got shape {Tensor.ShapeString(targets.Shape)}", nameof(targets));
+        BaselineInputs.Check(Name, images, targets);
         using var scope = DisposeScope.Enter();
         var (n, h, w) = (images.Size(0), images.Size(2), images.Size(3));
         var sigma = SigmaFraction * Math.Min(h, w);
         var ys = Tensor.Arange(h, ScalarType.Float64).Sub((h - 1) / 2.0).Square().View(h, 1);
         var xs = Tensor.Arange(w, ScalarType.Float64).Sub((w - 1) / 2.0).Square().View(1, w);
         var g = ys.Add(xs).Div(-2 * sigma * sigma).Exp();
-        var min = g.Min();
-        var range = g.Max().Sub(min);
-        // A 1×1 image has a constant map: 0 rather than 0/0.
-        var map = range.Item<double>() > 0 ? g.Sub(min).Div(range) : Tensor.ZerosLike(g);
-        return scope.Keep(map.To(ScalarType.Float32, images.Device).Unsqueeze(0).Expand(n, h, w).Contiguous());
+        // The shared min–max (a 1×1 image has a constant map: 0 rather than 0/0), then one copy per image.
+        var map = SaliencyMaps.Normalize(g.Unsqueeze(0)).To(ScalarType.Float32, images.Device);
+        return scope.Keep(map.Expand(n, h, w).Contiguous());
     }
 
     /// <summary>Nothing to free.</summary>

@@ -35,18 +35,12 @@ public sealed class RandomExplainer : IExplainer
     /// <inheritdoc/>
     public Tensor Explain(Tensor images, Tensor targets)
     {
-        if (images.Dim != 4) throw new ArgumentException($"{Name}: images must be [N, C, H, W], got shape {Tensor.ShapeString(images.Shape)}", nameof(images));
-        if (targets.Dim != 1 || targets.Size(0) != images.Size(0))
-            throw new ArgumentException($"{Name}: one target per image expected ([{images.Size(0)}]), got shape {Tensor.ShapeString(targets.Shape)}", nameof(targets));
+        BaselineInputs.Check(Name, images, targets);
         using var scope = DisposeScope.Enter();
         var (n, h, w) = (images.Size(0), images.Size(2), images.Size(3));
         var maps = Tensor.Rand([n, h, w], _generator).To(ScalarType.Float32, images.Device);
-        var flat = maps.Reshape(n, h * w);
-        var min = flat.Amin(1, keepDim: true);
-        var range = flat.Amax(1, keepDim: true).Sub(min);
-        // (x − min)/(max − min); a constant map (possible only for 1×1 images) becomes 0.
-        var normalised = Tensor.Where(range.Gt(0), flat.Sub(min).Div(range.ClampMin(1e-30)), 0.0);
-        return scope.Keep(normalised.View(n, h, w));
+        // The shared min–max: a constant map (possible only for 1×1 images) becomes 0.
+        return scope.Keep(SaliencyMaps.Normalize(maps));
     }
 
     /// <summary>Frees the generator.</summary>
