@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Ocular needs (idempotent; silent when everything is present).
-# Extra package names given as arguments are installed too (e.g. dataset-fashion-mnist).
+# Extra package names given as arguments are installed too (e.g. dataset-fashion-mnist). make is named because
+# cmake only recommends it, and a bare Debian 12 (no recommends) has no build program for the native shim.
 set -euo pipefail
 
-packages=(libtorch-dev libopencv-imgcodecs-dev libopencv-imgproc-dev libopenblas0-pthread cmake g++ "$@")
+packages=(libtorch-dev libopencv-imgcodecs-dev libopencv-imgproc-dev libopenblas0-pthread cmake make g++ "$@")
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
