@@ -12,16 +12,17 @@ namespace Ocular.Explain.Methods;
 /// <remarks>
 /// <para>The K masked copies of an image go through the network <see cref="ExplainerOptions.BatchSize"/> at a
 /// time, built and scored inside libtorch (channels-last); only the scores are kept.</para>
-/// <para>Differences from pytorch-grad-cam's <c>ScoreCAM</c>: by default the masks are upsampled with half-pixel
+/// <para>Differences from pytorch-grad-cam's <c>ScoreCAM</c>. (1) By default the masks are upsampled with half-pixel
 /// centres (<c>align_corners=False</c>, the project's convention and the Score-CAM authors' code) where
-/// pytorch-grad-cam's <c>UpsamplingBilinear2d</c> aligns corners — on a trained ResNet-18 at 112² this alone changes
-/// the maps markedly (Pearson r ≈ 0.82 at layer4, 0.88 at layer3). <see cref="ExplainerOptions.Upsampling"/> =
-/// <see cref="Upsampling.AlignCorners"/> (<c>--upsample align-corners</c>) upsamples the masks as pytorch-grad-cam
-/// does; the maps then equal its maps once both are min–max normalised (its normalisation before <c>cv2.resize</c>
-/// is the only difference left, see <see cref="SaliencyMaps"/>). The final map is upsampled with half-pixel centres
-/// either way, as pytorch-grad-cam's <c>cv2.resize</c> does. And a constant channel (max = min at the layer) gets the mask Ĥ = 0 that the formula gives in
-/// exact arithmetic — its masked input is the zero tensor, scored once — where float rounding of the upsampled
-/// constant can make pytorch-grad-cam's division by 1e-8 produce an arbitrary mask.</para>
+/// pytorch-grad-cam's <c>UpsamplingBilinear2d</c> aligns corners; issue 13 measured that this alone changes the maps
+/// of a trained ResNet-18 at 112² markedly (Pearson r ≈ 0.82 at layer4, 0.88 at layer3).
+/// <see cref="ExplainerOptions.Upsampling"/> = <see cref="Upsampling.AlignCorners"/> (<c>--upsample align-corners</c>)
+/// upsamples the masks as pytorch-grad-cam does, and the maps then equal its maps once both are min–max normalised
+/// (its normalisation before <c>cv2.resize</c>, see <see cref="SaliencyMaps"/>, is the only difference left). The final
+/// map is upsampled with half-pixel centres either way, as pytorch-grad-cam's <c>cv2.resize</c> does. (2) A constant
+/// channel (max = min at the layer) gets the mask Ĥ = 0 that the formula gives in exact arithmetic — its masked input
+/// is the zero tensor, scored once — where float rounding of the upsampled constant can make pytorch-grad-cam's
+/// division by 1e-8 produce an arbitrary mask.</para>
 /// <para>As in the reference, the mask multiplies the normalised input tensor. The score is the logit by default
 /// (<see cref="ExplainerOptions.Score"/>). <see cref="ScoreCamWeighting.ClassProbability"/> weights each channel by
 /// the softmax probability of the class instead, with no softmax across channels and weight 0 for constant
