@@ -26,6 +26,11 @@ internal sealed class ExplainerCliOptions
     public Option<int> BatchSize { get; }
     public Option<string?> Score { get; } = new("--score") { Description = "class score: logit | probability (default: logit for the CAM family, probability for RISE)" };
     public Option<string> ScoreCamWeights { get; } = new("--score-cam-weights") { Description = "Score-CAM channel weights: softmax (the paper) | probability (the L-CAM baseline)", DefaultValueFactory = _ => "softmax" };
+    public Option<string> Upsample { get; } = new("--upsample")
+    {
+        Description = "Score-CAM's mask upsampling: half-pixel (Ocular, the Score-CAM authors) | align-corners (pytorch-grad-cam's ScoreCAM); other methods give the same maps either way",
+        DefaultValueFactory = _ => "half-pixel",
+    };
     public Option<bool> AugSmooth { get; } = new("--aug-smooth") { Description = "test-time augmentation smoothing (flip × intensity 0.9/1/1.1, averaged)" };
     public Option<bool> EigenSign { get; } = new("--eigen-sign-correction") { Description = "Eigen-CAM: negate maps whose negative part dominates" };
     public Option<ulong> Seed { get; }
@@ -37,7 +42,7 @@ internal sealed class ExplainerCliOptions
     /// <summary>Adds every option to <paramref name="command"/>.</summary>
     public void AddTo(Command command)
     {
-        foreach (var o in new Option[] { Methods, Layers, BatchSize, Score, ScoreCamWeights, AugSmooth, EigenSign, Seed, RiseMasks, RiseGrid, RiseKeep, Checkpoint })
+        foreach (var o in new Option[] { Methods, Layers, BatchSize, Score, ScoreCamWeights, Upsample, AugSmooth, EigenSign, Seed, RiseMasks, RiseGrid, RiseKeep, Checkpoint })
             command.Options.Add(o);
     }
 
@@ -75,6 +80,7 @@ internal sealed class ExplainerCliOptions
                 "probability" => ScoreCamWeighting.ClassProbability,
                 var s => throw new ArgumentException($"unknown --score-cam-weights '{s}': expected softmax or probability"),
             },
+            Upsampling = ParseUpsampling(parse.GetValue(Upsample)!),
             AugSmooth = parse.GetValue(AugSmooth),
             EigenSignCorrection = parse.GetValue(EigenSign),
             Seed = parse.GetValue(Seed),
@@ -85,6 +91,29 @@ internal sealed class ExplainerCliOptions
         };
         options.Validate();
         return options;
+    }
+
+    /// <summary>The value of <c>--upsample</c>: <c>half-pixel</c> or <c>align-corners</c>.</summary>
+    public static Upsampling ParseUpsampling(string value) => value switch
+    {
+        "half-pixel" => Upsampling.HalfPixel,
+        "align-corners" => Upsampling.AlignCorners,
+        _ => throw new ArgumentException($"unknown --upsample '{value}': expected half-pixel or align-corners"),
+    };
+
+    /// <summary>
+    /// A note when <c>--upsample</c> is not the default and some of <paramref name="methods"/> do not depend on it
+    /// (they accept it, so one command can run several methods, but a user should not believe their maps changed);
+    /// null when there is nothing to say.
+    /// </summary>
+    public static string? UpsampleNote(IReadOnlyList<MethodChoice> methods, ExplainerOptions options)
+    {
+        if (options.Upsampling == Upsampling.HalfPixel) return null;
+        var unaffected = methods.Where(m => !m.Info.UsesUpsampling).Select(m => m.Label).ToList();
+        if (unaffected.Count == 0) return null;
+        var affected = ExplainerRegistry.Explainers.Where(e => e.UsesUpsampling).Select(e => e.Name);
+        return $"--upsample align-corners changes only {string.Join(", ", affected)}; {string.Join(", ", unaffected)} "
+             + $"{(unaffected.Count == 1 ? "gives" : "give")} the same maps with either value (every final map is resized with half-pixel centres, as pytorch-grad-cam's cv2.resize does)";
     }
 
     /// <summary>A comma-separated list, trimmed, without empty entries; null when empty.</summary>

@@ -28,6 +28,32 @@ public enum ScoreCamWeighting
 }
 
 /// <summary>
+/// Where the samples of a bilinear upsampling inside a method sit (PyTorch's <c>align_corners</c>).
+/// It concerns only the upsamplings where the libraries a method is compared with disagree — today
+/// Score-CAM's masks (pytorch-grad-cam's <c>ScoreCAM</c> uses <c>torch.nn.UpsamplingBilinear2d</c>,
+/// which aligns corners). The final upsampling of every map to the input size keeps half-pixel centres
+/// whatever this says: pytorch-grad-cam does it with <c>cv2.resize</c>, which uses half-pixel centres too.
+/// Methods without such an upsampling (the gradient methods, CAM, Eigen-CAM, Ablation-CAM, RISE, the
+/// baselines, L-CAM) accept either value and give the same maps (docs/explain.md lists them).
+/// </summary>
+public enum Upsampling
+{
+    /// <summary>
+    /// Half-pixel centres, <c>F.interpolate(mode="bilinear", align_corners=False)</c> = <c>cv2.resize</c>:
+    /// output pixel o samples the input at (o + ½)·h/H − ½, clamped at the edges (the project's convention and
+    /// the Score-CAM authors' code, <c>haofanwang/Score-CAM</c>).
+    /// </summary>
+    HalfPixel,
+
+    /// <summary>
+    /// Aligned corners, <c>F.interpolate(mode="bilinear", align_corners=True)</c> = <c>nn.UpsamplingBilinear2d</c>:
+    /// output pixel o samples the input at o·(h − 1)/(H − 1), so the corner pixels of input and output coincide
+    /// (pytorch-grad-cam's Score-CAM; choose it to reproduce a figure made with pytorch-grad-cam).
+    /// </summary>
+    AlignCorners,
+}
+
+/// <summary>
 /// Settings of an explainer (<see cref="ExplainerRegistry.Create"/>). Every method reads the settings
 /// that concern it and ignores the others, so one options object can configure several methods.
 /// </summary>
@@ -57,6 +83,14 @@ public sealed record ExplainerOptions
 
     /// <summary>Score-CAM's channel weights (default: the paper's softmax over channels).</summary>
     public ScoreCamWeighting ScoreCamWeighting { get; init; } = ScoreCamWeighting.ChannelSoftmax;
+
+    /// <summary>
+    /// Where the samples of a method's inner bilinear upsampling sit (default <see cref="Upsampling.HalfPixel"/>).
+    /// Only Score-CAM's masks depend on it (<see cref="Upsampling.AlignCorners"/> gives pytorch-grad-cam's
+    /// <c>ScoreCAM</c>); the other methods accept either value and give the same maps, and every method upsamples its
+    /// final map with half-pixel centres, as pytorch-grad-cam's <c>cv2.resize</c> does.
+    /// </summary>
+    public Upsampling Upsampling { get; init; } = Upsampling.HalfPixel;
 
     /// <summary>Eigen-CAM: negate a map whose most negative value outweighs its most positive one (Seg-Eigen-CAM's sign correction).</summary>
     public bool EigenSignCorrection { get; init; }
@@ -102,6 +136,8 @@ public sealed record ExplainerOptions
         if (RiseGridSize < 2) throw new ArgumentOutOfRangeException(nameof(RiseGridSize), RiseGridSize, "RISE's grid size s must be at least 2");
         if (!(RiseKeepProbability > 0 && RiseKeepProbability <= 1))
             throw new ArgumentOutOfRangeException(nameof(RiseKeepProbability), RiseKeepProbability, "RISE's keep probability p1 must be in (0, 1]");
+        if (!Enum.IsDefined(Upsampling))
+            throw new ArgumentOutOfRangeException(nameof(Upsampling), Upsampling, $"unknown upsampling; expected {string.Join(" or ", Enum.GetNames<Upsampling>())}");
         if (Layers is not null && Layers.Any(string.IsNullOrWhiteSpace))
             throw new ArgumentException("a layer path is empty; name a layer such as 'layer4'", nameof(Layers));
     }

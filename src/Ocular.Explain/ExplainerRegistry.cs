@@ -11,7 +11,12 @@ namespace Ocular.Explain;
 /// <param name="Kind">"gradient", "activation", "perturbation", "baseline" or "learned".</param>
 /// <param name="UsesLayers">Whether <see cref="ExplainerOptions.Layers"/> applies (the CAM family).</param>
 /// <param name="Create">Builds it for a classifier (the options are already validated).</param>
-public sealed record ExplainerInfo(string Name, string Description, string Kind, bool UsesLayers, Func<Classifier, ExplainerOptions, IExplainer> Create);
+/// <param name="UsesUpsampling">
+/// Whether <see cref="ExplainerOptions.Upsampling"/> changes its maps (Score-CAM's masks); the other methods accept
+/// either value and ignore it, so the CLI can say so rather than let a user believe it changed something.
+/// </param>
+public sealed record ExplainerInfo(string Name, string Description, string Kind, bool UsesLayers, Func<Classifier, ExplainerOptions, IExplainer> Create,
+    bool UsesUpsampling = false);
 
 /// <summary>
 /// Every explanation method by name: <c>ocular explain</c> and <c>ocular evaluate</c> create explainers here.
@@ -30,7 +35,7 @@ public static class ExplainerRegistry
         new("hires-cam", "HiResCAM: gradients × activations element-wise (Draelos & Carin 2020)", "gradient", true, (m, o) => new HiResCam(m, o)),
         new("layer-cam", "Layer-CAM: positive gradients × activations element-wise (Jiang et al. 2021)", "gradient", true, (m, o) => new LayerCam(m, o)),
         new("eigen-cam", "Eigen-CAM: first principal component of the activations, class-agnostic (Muhammad & Yeasin 2020)", "activation", true, (m, o) => new EigenCam(m, o)),
-        new("score-cam", "Score-CAM: scores of the input masked by each channel (Wang et al. 2020)", "perturbation", true, (m, o) => new ScoreCam(m, o)),
+        new("score-cam", "Score-CAM: scores of the input masked by each channel (Wang et al. 2020)", "perturbation", true, (m, o) => new ScoreCam(m, o), UsesUpsampling: true),
         new("ablation-cam", "Ablation-CAM: score drop when each channel is removed (Desai & Ramaswamy 2020)", "perturbation", true, (m, o) => new AblationCam(m, o)),
         new("rise", "RISE: scores of the input under random masks (Petsiuk et al. 2018)", "perturbation", false, (m, o) => new Rise(m, o)),
         new(RandomExplainer.MethodName, "random maps: the floor every metric should beat (a sanity baseline)", "baseline", false, (_, o) => new RandomExplainer(o.Seed)),

@@ -13,6 +13,8 @@ namespace Ocular.Explain;
 /// first and normalised exactly, so every map spans [0, 1] at input resolution (a bilinear upsampling
 /// lowers the maximum of a map normalised before it), and a constant map becomes all zeros.
 /// cv2's bilinear upsampling and <c>F.interpolate(align_corners=False)</c> use the same half-pixel centres.
+/// <see cref="Upsample"/> can align corners instead (<see cref="Upsampling"/>); only Score-CAM's masks use that,
+/// where pytorch-grad-cam aligns corners.
 /// </remarks>
 public static class SaliencyMaps
 {
@@ -32,14 +34,21 @@ public static class SaliencyMaps
         return scope.Keep(flat.Sub(min).Div(safe).View(maps.Shape));
     }
 
-    /// <summary>Bilinear resizing of maps [N, h, w] to [N, <paramref name="height"/>, <paramref name="width"/>] (<c>F.interpolate(mode="bilinear", align_corners=False)</c>).</summary>
-    public static Tensor Upsample(Tensor maps, long height, long width)
+    /// <summary>
+    /// Bilinear resizing of maps [N, h, w] to [N, <paramref name="height"/>, <paramref name="width"/>] in float32:
+    /// <c>F.interpolate(mode="bilinear", align_corners=False)</c> by default, <c>align_corners=True</c> with
+    /// <see cref="Upsampling.AlignCorners"/> (a method passes <see cref="ExplainerOptions.Upsampling"/> only where its
+    /// reference libraries disagree; the final maps are always resized with half-pixel centres).
+    /// </summary>
+    public static Tensor Upsample(Tensor maps, long height, long width, Upsampling upsampling = Upsampling.HalfPixel)
     {
         if (maps.Dim != 3) throw new ArgumentException($"expected maps [N, h, w], got shape {Tensor.ShapeString(maps.Shape)}", nameof(maps));
+        if (!Enum.IsDefined(upsampling)) throw new ArgumentOutOfRangeException(nameof(upsampling), upsampling, "unknown upsampling");
         if (maps.Size(1) == height && maps.Size(2) == width) return maps.To(ScalarType.Float32, copy: true);
         using var scope = DisposeScope.Enter();
         var x = maps.To(ScalarType.Float32).Unsqueeze(1);
-        return scope.Keep(Functional.Interpolate(x, new Pair(height, width), mode: InterpolationMode.Bilinear, alignCorners: false).Squeeze(1));
+        var alignCorners = upsampling == Upsampling.AlignCorners;
+        return scope.Keep(Functional.Interpolate(x, new Pair(height, width), mode: InterpolationMode.Bilinear, alignCorners: alignCorners).Squeeze(1));
     }
 
     /// <summary>

@@ -57,6 +57,16 @@ public class EvaluateCommandTests(EvaluateFixture fixture) : IClassFixture<Evalu
     }
 
     [Fact]
+    public void UnknownUpsampleIsOneLine()
+    {
+        var r = Evaluate("bad-upsample", "--methods", "score-cam", "--upsample", "corners");
+        Assert.Equal(1, r.ExitCode);
+        Assert.Single(r.StdErr.Trim().Split('\n'));
+        Assert.Contains("unknown --upsample 'corners': expected half-pixel or align-corners", r.StdErr);
+        Assert.False(Directory.Exists(fixture.Directory.File("bad-upsample")));
+    }
+
+    [Fact]
     public void UnknownMethodIsOneLineListingTheValidOnes()
     {
         var r = Evaluate("bad-method", "--methods", "grad-kam");

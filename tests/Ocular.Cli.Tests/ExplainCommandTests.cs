@@ -147,6 +147,43 @@ public sealed class ExplainCommandTests : IDisposable
     }
 
     [Fact]
+    public void UpsampleAlignCornersReachesScoreCamIsRecordedAndNotedForOtherMethods()
+    {
+        var outDir = Path.Combine(_dir, "aligned");
+        var r = CliRunner.Run("explain", "--model", _model, "--method", "score-cam,grad-cam", "--upsample", "align-corners", "--input", _images, "--out", outDir, "--batch-size", "8");
+        Assert.True(r.ExitCode == 0, r.StdErr);
+        Assert.Contains("note: --upsample align-corners changes only score-cam; grad-cam gives the same maps with either value", r.StdOut);
+        var json = JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "explain.json")))!;
+        Assert.Equal("align-corners", (string?)json["methods"]![0]!["settings"]!["upsample"]);
+        Assert.Null(json["methods"]![1]!["settings"]!["upsample"]);
+
+        // The maps are the library's with AlignCorners, not its default ones.
+        using var loaded = ClassifierCheckpoint.Load(_model);
+        var preprocessing = loaded.Metadata.Preprocessing();
+        using var x = Tensor.Stack([.. SortedInputs.Select(p => preprocessing.Apply(ImageIO.Read(Path.Combine(_images, p))))]);
+        using var logits = loaded.Model.Call(x);
+        using var predicted = logits.Argmax(1);
+        using var maps = Npy.Load(Path.Combine(outDir, "score-cam.npy"));
+        using var aligned = ExplainerRegistry.Create("score-cam", loaded.Model, new ExplainerOptions { Upsampling = Upsampling.AlignCorners });
+        using var expected = aligned.Explain(x, predicted);
+        Assert.True(expected.AllClose(maps, rtol: 0, atol: 1e-5), "score-cam: the CLI's align-corners maps differ from the library's");
+        using var halfPixel = ExplainerRegistry.Create("score-cam", loaded.Model);
+        using var byDefault = halfPixel.Explain(x, predicted);
+        using var gap = byDefault.Sub(maps).Abs().Max();
+        Assert.True(gap.Item<float>() > 1e-3, $"--upsample align-corners made no difference to score-cam (max |difference| {gap.Item<float>():G3})");
+    }
+
+    [Fact]
+    public void AnUnknownUpsampleIsAOneLineError()
+    {
+        var r = CliRunner.Run("explain", "--model", _model, "--method", "score-cam", "--upsample", "align_corners", "--input", _images, "--out", Path.Combine(_dir, "u"));
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("unknown --upsample 'align_corners': expected half-pixel or align-corners", r.StdErr);
+        Assert.Single(r.StdErr.Trim().Split('\n'));
+        Assert.False(Directory.Exists(Path.Combine(_dir, "u")));
+    }
+
+    [Fact]
     public void AnUnknownMethodIsAOneLineErrorListingTheValidOnes()
     {
         var r = CliRunner.Run("explain", "--model", _model, "--method", "grad-cam,smooth-cam", "--input", _images, "--out", Path.Combine(_dir, "x"));

@@ -46,7 +46,9 @@ internal static class EvaluateCommand
         {
             var explainerOptions = explainers.Read(parse);
             var sources = new List<MethodSource>();
-            foreach (var method in explainers.ReadMethods(parse))
+            var methods = explainers.ReadMethods(parse);
+            if (ExplainerCliOptions.UpsampleNote(methods, explainerOptions) is { } note) Console.WriteLine($"note: {note}");
+            foreach (var method in methods)
                 sources.Add(MethodSource.Explainer(method.Label, m => method.Create(m, explainerOptions)));
             foreach (var spec in parse.GetValue(maps) ?? []) sources.Add(MethodSource.ParseMaps(spec));
             if (sources.Count == 0)

@@ -89,6 +89,7 @@ internal static class ExplainCommand
                 explainers.Add(explainer);
                 Console.WriteLine($"{info.Label}: {Describe(explainer, model, options)}");
             }
+            if (ExplainerCliOptions.UpsampleNote(infos, options) is { } note) Console.WriteLine($"note: {note}");
             var inputs = FindInputs(input);
             Directory.CreateDirectory(outDir);
             var overlayDir = Path.Combine(outDir, "overlays");
