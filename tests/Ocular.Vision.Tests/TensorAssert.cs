@@ -28,8 +28,9 @@ internal static class TensorAssert
             if (ev[i] == av[i] || (double.IsNaN(ev[i]) && double.IsNaN(av[i]))) continue;
             var diff = Math.Abs(av[i] - ev[i]);
             var bound = rtol * Math.Abs(ev[i]) + atol * scale;
-            // Written as !(diff <= bound) so that a NaN difference (a NaN on one side only) fails.
-            if (!(diff <= bound))
+            // Written as !(diff <= bound) so that a NaN difference (a NaN on one side only) fails; an infinity that is not
+            // equal to the other side fails too, since its relative bound would be infinite and accept anything.
+            if (!(diff <= bound) || double.IsInfinity(ev[i]) || double.IsInfinity(av[i]))
             {
                 failures++;
                 var excess = double.IsNaN(diff) ? double.PositiveInfinity : diff - bound;
