@@ -188,15 +188,15 @@ public sealed class EvaluatorTests : IDisposable
     [Fact]
     public void ShapesAtAnotherSizeAreResizedWithTheirMasks()
     {
-        // 16×16 Shapes for the 32×32 model: the preprocessing's resize moves the evidence masks too (nearest-neighbour), so
-        // the oracle made of the masks upsampled here independently scores perfect localisation at the model's input size.
-        var small = DataSpec.Parse("shapes:count=16,test-count=8,size=16").Open(DataSplit.Test);
-        using var masks = EvidenceMaps(small, 8);
+        // 64×64 Shapes for the 32×32 model: the preprocessing's resize moves the evidence masks too (nearest-neighbour), so
+        // the oracle made of the masks resized here independently scores perfect localisation at the model's input size.
+        var large = DataSpec.Parse("shapes:count=16,test-count=8,size=64").Open(DataSplit.Test);
+        using var masks = EvidenceMaps(large, 8);
         using var planes = masks.Unsqueeze(1);
-        using var upsampled = Functional.Interpolate(planes, new Pair(32, 32), mode: InterpolationMode.NearestExact);
-        using var oracle = upsampled.Squeeze(1);
+        using var resized = Functional.Interpolate(planes, new Pair(32, 32), mode: InterpolationMode.NearestExact);
+        using var oracle = resized.Squeeze(1);
         var methods = new[] { MethodSource.Explainer("oracle", _ => new SequenceExplainer("oracle", oracle)) };
-        var result = Evaluator.Run(small, methods, new EvaluationSettings { Metrics = ["pointing", "ebpg"], ChunkSize = 8, BatchSize = 8, GalleryImages = 1 });
+        var result = Evaluator.Run(large, methods, new EvaluationSettings { Metrics = ["pointing", "ebpg"], ChunkSize = 8, BatchSize = 8, GalleryImages = 1 });
         Assert.Equal(8, result.Images.Count);
         Assert.Equal(100, result.Methods[0].Summary["pointing"]);
         Assert.Equal(100, result.Methods[0].Summary["ebpg"], 9);
