@@ -182,15 +182,12 @@ public sealed class Evaluator
     private (bool HasMasks, bool HasLabels) Probe(IImageDataset dataset)
     {
         using var sample = dataset.Get(0);
-        var (c, h, w) = (sample.Image.Size(0), sample.Image.Size(1), sample.Image.Size(2));
+        var c = sample.Image.Size(0);
         if (c != Model.InChannels)
             throw new InvalidDataException($"the data set's images have {c} channel(s) but {Model.Architecture} takes {Model.InChannels}");
-        var hasMasks = sample.EvidenceMask is not null;
-        if (hasMasks && (h != Metadata.InputSize || w != Metadata.InputSize || Metadata.ResizeSize != Metadata.InputSize))
-            throw new InvalidDataException(
-                $"the data set's images are {h}×{w} with ground-truth masks, which cannot be resized, but the model takes {Metadata.InputSize}×{Metadata.InputSize} " +
-                $"(resize {Metadata.ResizeSize}); make the data at the model's size (e.g. shapes:size={Metadata.InputSize})");
-        return (hasMasks, sample.Label >= 0);
+        // Images of another size are fine even with ground-truth masks: the preprocessing (resize, centre crop) moves the
+        // masks with the image (Sample.ApplyTransform), so localisation is scored at the model's input size.
+        return (sample.EvidenceMask is not null, sample.Label >= 0);
     }
 
     // A maps file: [N ≥ total, H, W] floating, at the model's input size.

@@ -186,6 +186,23 @@ public sealed class EvaluatorTests : IDisposable
     }
 
     [Fact]
+    public void ShapesAtAnotherSizeAreResizedWithTheirMasks()
+    {
+        // 64×64 Shapes for the 32×32 model: the preprocessing's resize moves the evidence masks too (nearest-neighbour), so
+        // the oracle made of the masks resized here independently scores perfect localisation at the model's input size.
+        var large = DataSpec.Parse("shapes:count=16,test-count=8,size=64").Open(DataSplit.Test);
+        using var masks = EvidenceMaps(large, 8);
+        using var planes = masks.Unsqueeze(1);
+        using var resized = Functional.Interpolate(planes, new Pair(32, 32), mode: InterpolationMode.NearestExact);
+        using var oracle = resized.Squeeze(1);
+        var methods = new[] { MethodSource.Explainer("oracle", _ => new SequenceExplainer("oracle", oracle)) };
+        var result = Evaluator.Run(large, methods, new EvaluationSettings { Metrics = ["pointing", "ebpg"], ChunkSize = 8, BatchSize = 8, GalleryImages = 1 });
+        Assert.Equal(8, result.Images.Count);
+        Assert.Equal(100, result.Methods[0].Summary["pointing"]);
+        Assert.Equal(100, result.Methods[0].Summary["ebpg"], 9);
+    }
+
+    [Fact]
     public void UnknownMetricsAndDuplicateMethodsAreRefused()
     {
         var e = Assert.Throws<UnknownMetricException>(() => MetricCatalog.Parse("ad,bogus"));

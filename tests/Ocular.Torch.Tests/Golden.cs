@@ -50,7 +50,8 @@ internal static class TensorAssert
                 if (double.IsNaN(e[i]) && double.IsNaN(a[i])) continue;
                 if (e[i] == a[i]) continue; // also equal infinities
                 var bound = tol.ATol + tol.RTol * Math.Abs(e[i]);
-                if (!(Math.Abs(a[i] - e[i]) <= bound))
+                // An infinity equals only itself (handled above): its relative bound is infinite and would accept anything.
+                if (!(Math.Abs(a[i] - e[i]) <= bound) || double.IsInfinity(e[i]) || double.IsInfinity(a[i]))
                     Assert.Fail($"{what}: element {Position(expected.Shape, i)} is {Format(a[i])}, expected {Format(e[i])} " +
                                 $"(|diff| {Format(Math.Abs(a[i] - e[i]))} > atol {tol.ATol} + rtol {tol.RTol}·|expected|)");
             }

@@ -8,10 +8,11 @@ namespace Ocular.Vision.Datasets;
 /// evidence mask and the concept masks. The sample owns its tensors: dispose it.
 /// </summary>
 /// <remarks>
-/// Masks describe the image as the data set produced it. <see cref="ApplyTransform"/> transforms the
-/// image only: with a masked data set (Shapes) use photometric transforms (colour, noise, normalisation)
-/// and no geometric ones (flips, crops, resizes), or the masks no longer describe the image. A transform
-/// that changes the image's height or width is refused when the sample has masks.
+/// Masks describe the image as the data set produced it. <see cref="ApplyTransform"/> moves them with the
+/// deterministic geometric steps (<see cref="Resize"/>, nearest-neighbour for the masks, and <see cref="CenterCrop"/>),
+/// so a masked data set can be evaluated at another input size. Random geometric augmentation (random crops,
+/// flips) cannot be followed: a step that changes the image's height or width otherwise is refused, and a flip,
+/// which keeps the size, cannot be detected, so use photometric transforms (colour, noise, normalisation) only.
 /// </remarks>
 public sealed class Sample : IDisposable
 {
@@ -53,10 +54,10 @@ public sealed class Sample : IDisposable
     public string? Path { get; }
 
     /// <summary>Bool <c>[H, W]</c>: exactly the pixels that decide the label, or null when the data set has no ground truth.</summary>
-    public Tensor? EvidenceMask { get; }
+    public Tensor? EvidenceMask { get; private set; }
 
     /// <summary>Bool <c>[K, H, W]</c>: mask <c>k</c> marks the pixels of concept <c>ConceptNames[k]</c>; null when the data set has none.</summary>
-    public Tensor? ConceptMasks { get; }
+    public Tensor? ConceptMasks { get; private set; }
 
     /// <summary>The names of the concept masks (empty when there are none).</summary>
     public IReadOnlyList<string> ConceptNames { get; }
@@ -73,26 +74,89 @@ public sealed class Sample : IDisposable
     }
 
     /// <summary>
-    /// Replaces the image by <paramref name="transform"/>'s result (the old image is disposed). Masks are
-    /// not transformed; see the remarks of <see cref="Sample"/>.
+    /// Replaces the image by <paramref name="transform"/>'s result (the old image is disposed). On a sample with masks,
+    /// the steps that change the image's geometry must be deterministic ones that the masks can follow:
+    /// <see cref="Resize"/> (the masks are resized nearest-neighbour to the image's new size) and <see cref="CenterCrop"/>
+    /// (the masks are cropped alike); a <see cref="Compose"/> is followed step by step. See the remarks of <see cref="Sample"/>.
     /// </summary>
-    /// <exception cref="InvalidOperationException">The sample has masks and the transform changed the image size.</exception>
+    /// <exception cref="InvalidOperationException">The sample has masks and a step other than a resize or centre crop changed the image size (the sample is left unchanged).</exception>
     public void ApplyTransform(ITransform transform, Generator? generator = null)
     {
-        var result = transform.Apply(Image, generator);
-        if (ReferenceEquals(result, Image))
-            throw new InvalidOperationException($"{transform.GetType().Name}.Apply returned its input object; a transform must return a new tensor");
-        var hasMasks = EvidenceMask is not null || ConceptMasks is not null;
-        if (hasMasks && (result.Dim != 3 || result.Size(1) != Image.Size(1) || result.Size(2) != Image.Size(2)))
+        if (EvidenceMask is null && ConceptMasks is null)
         {
-            var shape = Tensor.ShapeString(result.Shape);
-            result.Dispose();
-            throw new InvalidOperationException(
-                $"{transform.GetType().Name} turned the image of sample {Index} from {Tensor.ShapeString(Image.Shape)} into {shape}, " +
-                "but the sample's masks keep the original geometry; use only photometric transforms on masked samples");
+            var result = transform.Apply(Image, generator);
+            if (ReferenceEquals(result, Image))
+                throw new InvalidOperationException($"{transform.GetType().Name}.Apply returned its input object; a transform must return a new tensor");
+            Image.Dispose();
+            Image = result;
+            return;
         }
-        Image.Dispose();
-        Image = result;
+
+        // Masked: run the steps one by one so that the masks can follow each geometric one. Nothing is replaced until
+        // every step has succeeded, so a refused transform leaves the sample as it was.
+        Tensor image = Image, evidence = EvidenceMask!, concepts = ConceptMasks!;
+        try
+        {
+            foreach (var step in Steps(transform))
+            {
+                var next = step.Apply(image, generator);
+                if (ReferenceEquals(next, image))
+                    throw new InvalidOperationException($"{step.GetType().Name}.Apply returned its input object; a transform must return a new tensor");
+                var before = image.Shape;
+                if (next.Dim != 3 || next.Size(1) != before[1] || next.Size(2) != before[2])
+                {
+                    if (step is not (Resize or CenterCrop) || next.Dim != 3)
+                    {
+                        var shape = Tensor.ShapeString(next.Shape);
+                        next.Dispose();
+                        throw new InvalidOperationException(
+                            $"{step.GetType().Name} turned the image of sample {Index} from {Tensor.ShapeString(before)} into {shape}, " +
+                            "but the sample's masks can follow only Resize and CenterCrop; use photometric augmentation on masked samples " +
+                            "(for example --augment none), or make the data at the size the model takes (for example shapes:size=N)");
+                    }
+                    var size = new Pair(next.Size(1), next.Size(2));
+                    if (EvidenceMask is not null) Replace(ref evidence, FollowGeometry(evidence, step, size), EvidenceMask);
+                    if (ConceptMasks is not null) Replace(ref concepts, FollowGeometry(concepts, step, size), ConceptMasks);
+                }
+                Replace(ref image, next, Image);
+            }
+        }
+        catch
+        {
+            if (!ReferenceEquals(image, Image)) image.Dispose();
+            if (!ReferenceEquals(evidence, EvidenceMask)) evidence.Dispose();
+            if (!ReferenceEquals(concepts, ConceptMasks)) concepts.Dispose();
+            throw;
+        }
+        if (!ReferenceEquals(image, Image)) { Image.Dispose(); Image = image; }
+        if (!ReferenceEquals(evidence, EvidenceMask)) { EvidenceMask!.Dispose(); EvidenceMask = evidence; }
+        if (!ReferenceEquals(concepts, ConceptMasks)) { ConceptMasks!.Dispose(); ConceptMasks = concepts; }
+    }
+
+    // A Compose is unrolled (recursively) so that each of its steps can be checked and followed.
+    private static IEnumerable<ITransform> Steps(ITransform transform) =>
+        transform is Compose compose ? compose.Transforms.SelectMany(Steps) : [transform];
+
+    // Replaces an intermediate by the next one, disposing the intermediate unless it is the sample's own tensor.
+    private static void Replace(ref Tensor current, Tensor next, Tensor? original)
+    {
+        if (!ReferenceEquals(current, original)) current.Dispose();
+        current = next;
+    }
+
+    // Bool masks [H, W] or [K, H, W] through the geometric step, as uint8 0/1 planes: nearest-neighbour keeps them binary,
+    // and "nearest-exact" samples at pixel centres as the bilinear image resize does, so masks and image stay aligned
+    // (a bilinear mask would need a threshold that moves the boundary); a centre crop is exact.
+    private static Tensor FollowGeometry(Tensor masks, ITransform step, Pair size)
+    {
+        using var scope = DisposeScope.Enter();
+        var planes = masks.Dim == 2 ? masks.Unsqueeze(0) : masks;
+        var bytes = planes.To(ScalarType.UInt8);
+        var moved = step is CenterCrop crop
+            ? ImageFunctional.CenterCrop(bytes, crop.Size)
+            : ImageFunctional.Resize(bytes, size, InterpolationMode.NearestExact, antialias: false);
+        var result = moved.To(ScalarType.Bool);
+        return scope.Keep(masks.Dim == 2 ? result.Squeeze(0) : result);
     }
 
     /// <summary>Releases the image and the masks.</summary>

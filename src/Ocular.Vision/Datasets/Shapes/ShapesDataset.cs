@@ -31,8 +31,9 @@ namespace Ocular.Vision.Datasets.Shapes;
 /// <c>Seeds.ForItem(Seeds.Derive(Seed, split), i)</c>: any subset, order or thread count gives the same
 /// bytes, and the test split is an independent stream. Generation needs no files and takes well under a
 /// millisecond per 64×64 image.</para>
-/// <para>Transforms applied to a sample change its image only; use photometric augmentation with this
-/// data set, not geometric (see <see cref="Sample"/>).</para>
+/// <para>Transforms applied to a sample move its masks along with a resize or a centre crop (so the data can be
+/// read at another input size), but not with random geometric augmentation; use photometric augmentation with
+/// this data set (see <see cref="Sample"/>).</para>
 /// </remarks>
 public sealed class ShapesDataset : IImageDataset
 {
