@@ -22,6 +22,10 @@ one saves nearly all the work, is measured on 64 x 64 images.
 With --quick every workload runs on 64 x 64 images (32 x 32 for Ablation-CAM at layer4; RISE on 64 masks): a
 smoke run, not a measurement.
 
+The expert twin (--style expert, section "the expert twin" below) does the same work as Ocular's side the way a
+competent PyTorch user writes it: frozen parameters, autograd.grad to the layer's activation only, inference_mode,
+channels-last, torch post-processing, reduced SVD, Ocular's batch size 16 for Score-CAM, Ablation-CAM and RISE.
+
 Run: /usr/bin/python3 bench/python/explain.py [--threads N] [--quick] [--filter REGEX] ...
 """
 import sys

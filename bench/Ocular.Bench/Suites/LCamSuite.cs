@@ -30,7 +30,13 @@ namespace Ocular.Bench.Suites;
 /// The twin, bench/python/lcam.py, trains the way the original L-CAM scripts do: torchvision's resnet50 frozen,
 /// the whole trunk forward every step, no cache — also for <c>…_cache_…</c>, whose ratio is therefore the
 /// speed-up of Ocular's cached epochs over the original training (target ≥ 10×). L-CAM-Img's target is parity (≥ 1.0).
-/// One sample is one epoch over the folder.
+/// One sample is one epoch over the folder. Its expert twin (<c>--style expert</c>) has a feature cache too, so
+/// <c>…_cache_…</c> against it compares steady-state epochs like with like.
+/// </para>
+/// <para>
+/// <c>lcam_fm_resnet50_224_cache_build_26ep_b16</c> counts the cache's cost: one sample is <see cref="FeatureCache.Build"/>
+/// plus 26 cached epochs (the original ResNet-50 schedule), images/s over the 26 epochs' images. Against the
+/// reference twin (no cache, every epoch uncached) it is the honest speed-up of a whole cached training.
 /// </para>
 /// </summary>
 public sealed class LCamSuite : Suite
