@@ -162,7 +162,7 @@ def apply_views(x, views):
 
 
 class ExpertLCam:
-    def __init__(self, variant, n_images):
+    def __init__(self, variant):
         torch.manual_seed(0)
         self.model = LCamResNet50(variant)
         self.model.backbone.eval().requires_grad_(False).to(memory_format=torch.channels_last)
@@ -229,7 +229,7 @@ def cached_epoch(trainer, store, labels, n, epoch, order_gen):
 
 def expert_epochs(plan, variant):
     dataset, loader = expert_loader(plan.per_sample)
-    trainer = ExpertLCam(variant, len(dataset))
+    trainer = ExpertLCam(variant)
     epoch = [0]
 
     def body():
@@ -247,7 +247,7 @@ def expert_epochs(plan, variant):
 def expert_cached_epochs(plan):
     """The steady-state cached epoch (the build timed apart, cache_build_s), as Ocular's cached workload."""
     dataset, _ = expert_loader(plan.per_sample)
-    trainer = ExpertLCam("fm", len(dataset))
+    trainer = ExpertLCam("fm")
     store, labels, build_s = build_cache(trainer, dataset)
     order_gen = torch.Generator().manual_seed(0)
     epoch = [0]
@@ -267,7 +267,7 @@ def expert_amortised(plan):
     dataset, _ = expert_loader(plan.per_sample)
     n = len(dataset)
     builds = []
-    trainer = ExpertLCam("fm", n)
+    trainer = ExpertLCam("fm")
 
     def body():
         store, labels, build_s = build_cache(trainer, dataset)
