@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Runs one benchmark suite on both sides — Ocular's C# harness (bench/Ocular.Bench) and its PyTorch twin
-# (bench/python/SUITE.py, Debian's /usr/bin/python3 with python3-torch) — with the same options, one after
-# the other, and prints one line per workload: the two values, the unit, and the ratio Ocular/PyTorch
-# (higher = Ocular faster) beside the target when the issue states one. See bench/README.md.
+# Runs one benchmark suite on Ocular's C# harness (bench/Ocular.Bench) and on its PyTorch twin (bench/python/SUITE.py,
+# Debian's /usr/bin/python3 with python3-torch) in both styles — the reference-style twin (as the seeds and reference
+# libraries write it) and the expert twin (as a competent PyTorch user writes the same work) — with the same options,
+# and prints one line per workload: the values, the unit, the ratio Ocular/reference (higher = Ocular faster) beside
+# the target when the issue states one, and the ratio Ocular/expert (goal >= 1.0). See bench/README.md.
 set -euo pipefail
 
 usage() {
@@ -14,10 +15,11 @@ usage: bench/compare.sh SUITE [options]
   --warmup N      untimed warm-up samples per workload (default: each workload's own)
   --quick         small smoke-run plans
   --filter REGEX  only the workloads whose name matches REGEX
-  --rounds K      alternate the two sides K times (ocular, pytorch, ocular, ...); each side's value is
-                  its median over rounds (default 1)
+  --style S       which PyTorch twin(s): reference, expert or both (default both)
+  --rounds K      run every side K times, in ABBA order (odd rounds ocular first, even rounds ocular last);
+                  each side's value is its median over rounds, and the table adds the spread (default 1)
   --interleave    alternate the sides per workload (one process per workload and side) instead of per
-                  suite, so that both sides of a workload run under the same machine load
+                  suite, so that all sides of a workload run under the same machine load
   --stat S        median (default: each run's median sample), best (each run's fastest sample, which
                   resists interference from other processes on a shared machine) or cpu (median process
                   CPU time per sample; with --threads 1 the steadiest comparison on a loaded machine)
@@ -37,7 +39,7 @@ suite=$1; shift
 
 threads=$(nproc)
 common=()
-rounds=1 save=0 out="" check=() build=1 interleave=0 stat=median
+rounds=1 save=0 out="" check=() build=1 interleave=0 stat=median style=both
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --threads) threads=${2:?--threads needs a value}; shift 2 ;;
@@ -46,6 +48,7 @@ while [[ $# -gt 0 ]]; do
     --rounds) rounds=${2:?--rounds needs a value}; shift 2 ;;
     --interleave) interleave=1; shift ;;
     --stat) stat=${2:?--stat needs a value}; shift 2 ;;
+    --style) style=${2:?--style needs a value}; shift 2 ;;
     --save) save=1; shift ;;
     --out) out=${2:?--out needs a value}; shift 2 ;;
     --check) check=(--check); shift ;;
@@ -56,6 +59,8 @@ while [[ $# -gt 0 ]]; do
 done
 [[ $rounds =~ ^[1-9][0-9]*$ ]] || { echo "compare.sh: --rounds must be a positive integer" >&2; exit 2; }
 [[ $stat == median || $stat == best || $stat == cpu ]] || { echo "compare.sh: --stat is median, best or cpu" >&2; exit 2; }
+case $style in both) twins=(reference expert) ;; reference|expert) twins=("$style") ;;
+  *) echo "compare.sh: --style is reference, expert or both" >&2; exit 2 ;; esac
 common=(--threads "$threads" "${common[@]}")
 
 twin=bench/python/$suite.py
@@ -82,32 +87,34 @@ trap 'rm -rf "$tmp"' EXIT
 echo "# suite $suite, threads $threads, rounds $rounds, load average: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 status=0
 ocular() { dotnet run -c Release --no-build --project bench/Ocular.Bench -- "$suite" "$@"; }
-pytorch() { "$PYTHON" "$twin" "$@"; }
-ocular_files=() pytorch_files=()
+reference() { "$PYTHON" "$twin" --style reference "$@"; }
+expert() { "$PYTHON" "$twin" --style expert "$@"; }
+sides=(ocular "${twins[@]}")
+declare -A files=()
 if [[ $interleave == 1 ]]; then
   # The workload names (C# side, after --filter); each then runs alone on each side, --filter '^name$'.
   mapfile -t workloads < <(ocular "${common[@]}" --list | cut -d' ' -f1)
   [[ ${#workloads[@]} -gt 0 ]] || { echo "compare.sh: no workload to run" >&2; exit 1; }
   # A later --filter overrides the user's one on both sides (both parse options left to right).
 fi
-# Runs both sides with the given extra options, appending to this round's files; odd rounds run Ocular
-# first, even rounds PyTorch first (ABBA), so that neither side always gets the warmer or quieter slot.
-both() {
-  local sides=(ocular pytorch)
-  (( r % 2 == 0 )) && sides=(pytorch ocular)
-  for side in "${sides[@]}"; do
+# Runs every side with the given extra options, appending to this round's files; odd rounds run them in the
+# order ocular, reference, expert, even rounds in the reverse order (ABBA), so that no side always gets the
+# warmer or quieter slot.
+all_sides() {
+  local order=("${sides[@]}")
+  if (( r % 2 == 0 )); then order=(); for ((i = ${#sides[@]} - 1; i >= 0; i--)); do order+=("${sides[i]}"); done; fi
+  for side in "${order[@]}"; do
     "$side" "${common[@]}" "$@" >>"$tmp/$side.$r.jsonl" || status=1
   done
 }
 loadavg_before=$(cut -d' ' -f1-3 /proc/loadavg)
 for ((r = 1; r <= rounds; r++)); do
-  : >"$tmp/ocular.$r.jsonl"; : >"$tmp/pytorch.$r.jsonl"
+  for side in "${sides[@]}"; do : >"$tmp/$side.$r.jsonl"; files[$side]+=" $tmp/$side.$r.jsonl"; done
   if [[ $interleave == 1 ]]; then
-    for w in "${workloads[@]}"; do both --filter "^$w\$"; done
+    for w in "${workloads[@]}"; do all_sides --filter "^$w\$"; done
   else
-    both
+    all_sides
   fi
-  ocular_files+=("$tmp/ocular.$r.jsonl") pytorch_files+=("$tmp/pytorch.$r.jsonl")
 done
 echo "# load average after: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 
@@ -117,10 +124,13 @@ if [[ $save == 1 && -z $out ]]; then
 fi
 meta=$("$PYTHON" -c 'import json, sys; print(json.dumps(dict(zip(sys.argv[1::2], sys.argv[2::2]))))' \
   date "$(date -Iseconds)" commit "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)" \
-  host "$(hostname)" nproc "$(nproc)" threads "$threads" rounds "$rounds" interleave "$interleave" stat "$stat" \
+  host "$(hostname)" nproc "$(nproc)" threads "$threads" rounds "$rounds" interleave "$interleave" stat "$stat" style "$style" \
   loadavg_before "$loadavg_before" loadavg_after "$(cut -d' ' -f1-3 /proc/loadavg)" \
   options "${common[*]}")
 echo
-"$PYTHON" bench/python/compare.py --suite "$suite" --ocular "${ocular_files[@]}" --pytorch "${pytorch_files[@]}" \
+twin_args=()
+for t in "${twins[@]}"; do read -ra f <<<"${files[$t]}"; twin_args+=("--$t" "${f[@]}"); done
+read -ra ocular_files <<<"${files[ocular]}"
+"$PYTHON" bench/python/compare.py --suite "$suite" --ocular "${ocular_files[@]}" "${twin_args[@]}" \
   --stat "$stat" ${out:+--out "$out"} --meta "$meta" "${check[@]}" || status=1
 exit $status

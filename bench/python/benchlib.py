@@ -58,13 +58,22 @@ class Measurement(NamedTuple):
 
 
 class Workload(NamedTuple):
-    """One measured thing; `run(plan)` sets up, samples, and returns a Measurement. Names match the C# suite's."""
+    """One measured thing; `run(plan)` sets up, samples, and returns a Measurement. Names match the C# suite's.
+
+    `run` is the *reference-style* twin: the workload written as the seeds' scripts and the reference libraries
+    write it (what a user would otherwise run). `expert` is the *expert twin*: what a competent PyTorch user writes
+    for the same result and the same work as Ocular's side (same batch sizes, sizes and settings; no autograd where
+    nothing is differentiated, channels-last where convolutions dominate, persistent loader workers, ...). A
+    workload whose `expert` is None runs `run` for --style expert too: only where the reference twin already is
+    what an expert writes (the suite says so in a comment); its lines then carry "expert_is_reference": true.
+    """
     name: str
     unit: str
     full: Plan
     quick: Plan
     run: Callable[[Plan], Measurement]
     target: Optional[float] = None
+    expert: Optional[Callable[[Plan], Measurement]] = None
 
 
 # The warm-up lasts at least plan.warmup calls and, unless that is 0, at least this long: the rule of
@@ -140,6 +149,9 @@ def parse_args(argv, suite: str) -> argparse.Namespace:
     p.add_argument("--quick", action="store_true", help="small smoke-run plans")
     p.add_argument("--filter", default=None, help="only workloads whose name matches this regular expression")
     p.add_argument("--list", action="store_true", help="print the workloads and exit")
+    p.add_argument("--style", choices=["reference", "expert"], default="reference",
+                   help="reference: the workload as the seeds/reference libraries write it (default); "
+                        "expert: as a competent PyTorch user writes it (see bench/README.md)")
     args = p.parse_args(argv)
     if args.threads < 1:
         p.error("--threads must be at least 1")
@@ -162,14 +174,15 @@ def main(suite: str, workloads: Callable[[], List[Workload]], argv=None) -> int:
         return 2
     if args.list:
         for w in chosen:
-            print(f"{w.name:<48} {w.unit:<9} {'' if w.target is None else f'target >= {w.target:g}'}")
+            expert = "expert: own" if w.expert is not None else "expert: = reference"
+            print(f"{w.name:<48} {w.unit:<9} {expert:<20} {'' if w.target is None else f'target >= {w.target:g}'}".rstrip())
         return 0
 
     # Debian's python3-torch starts with 1 thread: set the count explicitly, as the C# side does.
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     threads = torch.get_num_threads()
-    print(f"# pytorch {suite}: torch {torch.__version__}, threads {threads} (processors {_default_threads()})"
+    print(f"# pytorch {suite} ({args.style} twin): torch {torch.__version__}, threads {threads} (processors {_default_threads()})"
           + (", quick" if args.quick else ""), file=sys.stderr)
 
     failures = 0
@@ -178,22 +191,25 @@ def main(suite: str, workloads: Callable[[], List[Workload]], argv=None) -> int:
         plan = plan._replace(warmup=plan.warmup if args.warmup is None else args.warmup,
                              repeat=plan.repeat if args.repeat is None else args.repeat)
         gc.collect()  # start each workload from a clean heap, as the C# harness does
+        run = w.run if args.style == "reference" or w.expert is None else w.expert
         try:
-            m = w.run(plan)
+            m = run(plan)
         except Exception as e:  # report and go on with the other workloads
             failures += 1
             print(f"# {w.name}: FAILED: {type(e).__name__}: {e}", file=sys.stderr)
             continue
         lo, hi = min(m.best, m.worst), max(m.best, m.worst)
-        extra = dict(side="pytorch", suite=suite, threads=threads, n=plan.per_sample, repeat=plan.repeat,
+        extra = dict(side="pytorch", style=args.style, suite=suite, threads=threads, n=plan.per_sample, repeat=plan.repeat,
                      warmup=plan.warmup, min=lo, max=hi,
                      cpu_ms=m.cpu_ms_per_sample,  # median process CPU time (all threads) per sample: compare.sh --stat cpu
                      # the process's peak resident memory so far (VmHWM, as the C# side's PeakWorkingSet64)
                      peak_rss_mb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1))
         if w.target is not None:
             extra["target"] = w.target
+        if args.style == "expert" and w.expert is None:
+            extra["expert_is_reference"] = True
         extra.update(m.extra or {})
         emit(w.name, m.value, w.unit, **extra)
-        print(f"# {w.name:<48} {m.value:12.5g} {w.unit:<9} (min {lo:.4g}, max {hi:.4g}, {plan.repeat} samples)",
+        print(f"# {w.name:<48} [{args.style}] {m.value:12.5g} {w.unit:<9} (min {lo:.4g}, max {hi:.4g}, {plan.repeat} samples)",
               file=sys.stderr)
     return 0 if failures == 0 else 1

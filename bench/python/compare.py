@@ -1,15 +1,21 @@
 """Joins the JSON lines of Ocular's benchmark harness and its PyTorch twin (bench/compare.sh calls this).
 
-    compare.py --suite S --ocular o1.jsonl [...] --pytorch p1.jsonl [...] [--stat median|best|cpu] [--out FILE] [--meta JSON] [--check]
+    compare.py --suite S --ocular o1.jsonl [...] [--reference r1.jsonl [...]] [--expert e1.jsonl [...]]
+               [--stat median|best|cpu] [--out FILE] [--meta JSON] [--check]
 
-Each file holds one run (or several) of one side. A side's value for a workload is the median over its
-runs of each run's "value" (its median sample), or with --stat best of each run's best sample (min time,
+Each file holds one round of one side (compare.sh writes them so); the i-th files of the sides are the same
+round. There are two PyTorch twins: the reference-style one (as the seeds and reference libraries write the
+workload; the issue's targets are against it) and the expert one (what a competent PyTorch user writes for the
+same work; the goal is a ratio >= 1.0). A side's value for a workload is the median over rounds of each round's
+"value" (its median sample), or with --stat best of each run's best sample (min time,
 max throughput), which resists the interference of other processes on a shared machine, or with
 --stat cpu the median process CPU time per sample (same work on both sides; with --threads 1 the
 steadiest comparison on a loaded machine).
 The ratio always reads "higher = Ocular faster": ocular/pytorch for a throughput (unit ending in /s),
-pytorch/ocular for a time (unit starting with ns, us, ms or s). Prints an aligned table; --out writes the
-joined results as JSON; --check exits 1 when a ratio misses its target.
+pytorch/ocular for a time (unit starting with ns, us, ms or s). With several rounds the table adds the spread,
+min-max of the per-round ratios (each round's Ocular value over the same round's twin value). Prints an aligned
+table; --out writes the joined results and every raw line as JSON; --check exits 1 when a ratio against the
+reference twin misses its target.
 """
 import argparse
 import json
@@ -18,22 +24,26 @@ import sys
 from benchlib import is_throughput, median, seconds_per
 
 
-def read_lines(paths):
-    """{bench: [record per round]} in first-seen order; non-JSON lines are ignored."""
+def read_file(path):
+    """{bench: [record]} of one file (one run of one side); non-JSON lines are ignored."""
     runs = {}
-    for path in paths:
-        with open(path, encoding="utf-8") as f:
-            for line in f:
-                line = line.strip()
-                if not line.startswith("{"):
-                    continue
-                try:
-                    rec = json.loads(line)
-                except json.JSONDecodeError:
-                    continue
-                if "bench" in rec and "value" in rec and "unit" in rec:
-                    runs.setdefault(rec["bench"], []).append(rec)
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            line = line.strip()
+            if not line.startswith("{"):
+                continue
+            try:
+                rec = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if "bench" in rec and "value" in rec and "unit" in rec:
+                runs.setdefault(rec["bench"], []).append(rec)
     return runs
+
+
+def read_rounds(paths):
+    """One {bench: [record]} per file, i.e. per round (compare.sh writes one file per side and round)."""
+    return [read_file(p) for p in (paths or [])]
 
 
 def orientation(unit):
@@ -67,25 +77,60 @@ def fmt(v, digits=4):
     return "-" if v is None else f"{v:.{digits}g}"
 
 
+GOAL = 1.0   # the goal against the expert twin: Ocular at least as fast as a competent PyTorch user's code
+
+
+def names_of(*sides):
+    names = []
+    for rounds in sides:
+        for rnd in rounds:
+            names += [n for n in rnd if n not in names]
+    return names
+
+
+def side_values(rounds, name, stat):
+    """Per round: the round's value for the workload (median over its records), or None when it has none."""
+    out = []
+    for rnd in rounds:
+        vals = [v for v in (run_value(r, stat) for r in rnd.get(name, [])) if v is not None]
+        out.append(median(vals) if vals else None)
+    return out
+
+
+def spread(values):
+    vals = [v for v in values if v is not None]
+    return (min(vals), max(vals)) if len(vals) > 1 else None
+
+
+def fmt_ratio(r, rng):
+    if r is None:
+        return "-"
+    return f"{r:.2f}" if rng is None else f"{r:.2f} ({rng[0]:.2f}-{rng[1]:.2f})"
+
+
 def main(argv=None):
     p = argparse.ArgumentParser()
     p.add_argument("--suite", required=True)
-    p.add_argument("--ocular", nargs="+", required=True)
-    p.add_argument("--pytorch", nargs="+", required=True)
+    p.add_argument("--ocular", nargs="+", required=True, help="the C# side's files, one per round")
+    p.add_argument("--reference", "--pytorch", nargs="+", default=[], help="the reference-style twin's files, one per round")
+    p.add_argument("--expert", nargs="+", default=[], help="the expert twin's files, one per round")
     p.add_argument("--out")
     p.add_argument("--meta", default="{}")
-    p.add_argument("--check", action="store_true")
+    p.add_argument("--check", action="store_true", help="exit 1 when a ratio against the reference twin misses its target")
     p.add_argument("--stat", choices=["median", "best", "cpu"], default="median")
     a = p.parse_args(argv)
+    if not a.reference and not a.expert:
+        p.error("give --reference and/or --expert files")
 
-    oc, py = read_lines(a.ocular), read_lines(a.pytorch)
-    names = list(oc) + [n for n in py if n not in oc]
+    oc = read_rounds(a.ocular)
+    twins = {t: read_rounds(files) for t, files in (("reference", a.reference), ("expert", a.expert)) if files}
+    names = names_of(oc, *twins.values())
     rows, problems = [], []
     for name in names:
-        o_recs, p_recs = oc.get(name, []), py.get(name, [])
-        units = {r["unit"] for r in o_recs + p_recs}
+        recs = {side: [r for rnd in rounds for r in rnd.get(name, [])] for side, rounds in [("ocular", oc), *twins.items()]}
+        units = {r["unit"] for rs in recs.values() for r in rs}
         if len(units) != 1:
-            problems.append(f"{name}: the two sides report different units {sorted(units)}")
+            problems.append(f"{name}: the sides report different units {sorted(units)}")
             continue
         unit = units.pop()
         if a.stat == "cpu":
@@ -96,31 +141,56 @@ def main(argv=None):
         except ValueError as e:
             problems.append(f"{name}: {e}")
             known_unit = False
-        o_vals = [v for v in (run_value(r, a.stat) for r in o_recs) if v is not None]
-        p_vals = [v for v in (run_value(r, a.stat) for r in p_recs) if v is not None]
-        o_val = median(o_vals) if o_vals else None
-        p_val = median(p_vals) if p_vals else None
-        targets = [r["target"] for r in o_recs + p_recs if r.get("target") is not None]
-        target = targets[0] if targets else None
-        r = ratio(unit, o_val, p_val) if known_unit else None
-        if o_val is None or p_val is None:
-            problems.append(f"{name}: no result from {'Ocular' if o_val is None else 'PyTorch'}")
-        rows.append({
-            "bench": name, "unit": unit, "stat": a.stat, "ocular": o_val, "pytorch": p_val, "ratio": r, "target": target,
-            "meets_target": None if r is None or target is None else r >= target,
-            "threads": sorted({rec.get("threads") for rec in o_recs + p_recs if rec.get("threads") is not None}),
-            "ocular_runs": o_recs, "pytorch_runs": p_recs,
-        })
+        o_rounds = side_values(oc, name, a.stat)
+        o_val = median([v for v in o_rounds if v is not None]) if any(v is not None for v in o_rounds) else None
+        if o_val is None:
+            problems.append(f"{name}: no result from Ocular")
+        targets = [r["target"] for rs in recs.values() for r in rs if r.get("target") is not None]
+        row = {"bench": name, "unit": unit, "stat": a.stat, "ocular": o_val, "ocular_rounds": o_rounds,
+               "ocular_spread": spread(o_rounds), "target": targets[0] if targets else None,
+               "threads": sorted({r.get("threads") for rs in recs.values() for r in rs if r.get("threads") is not None}),
+               "ocular_runs": recs["ocular"]}
+        for twin, rounds in twins.items():
+            t_rounds = side_values(rounds, name, a.stat)
+            t_val = median([v for v in t_rounds if v is not None]) if any(v is not None for v in t_rounds) else None
+            if t_val is None:
+                problems.append(f"{name}: no result from the {twin} twin")
+            r = ratio(unit, o_val, t_val) if known_unit else None
+            per_round = [ratio(unit, o, t) if known_unit else None for o, t in zip(o_rounds, t_rounds)]
+            row.update({twin: t_val, f"{twin}_rounds": t_rounds, f"{twin}_spread": spread(t_rounds),
+                        f"ratio_{twin}": r, f"ratio_{twin}_rounds": per_round, f"ratio_{twin}_spread": spread(per_round),
+                        f"{twin}_runs": recs[twin]})
+            if twin == "expert":
+                row["expert_is_reference"] = any(rec.get("expert_is_reference") for rec in recs[twin])
+        r_ref = row.get("ratio_reference")
+        row["meets_target"] = None if r_ref is None or row["target"] is None else r_ref >= row["target"]
+        r_exp = row.get("ratio_expert")
+        row["meets_goal"] = None if r_exp is None else r_exp >= GOAL
+        rows.append(row)
 
-    header = ["workload", "ocular", "pytorch", "unit", "ratio", "target", "check"]
+    multi = len(a.ocular) > 1
+    header = ["workload", "ocular"]
+    if "reference" in twins:
+        header += ["reference", "vs ref" + (" (spread)" if multi else ""), "target", "check"]
+    if "expert" in twins:
+        header += ["expert", "vs expert" + (" (spread)" if multi else ""), "goal"]
+    header += ["unit"]
     table = [header]
     for row in rows:
-        mark = "" if row["meets_target"] is None else ("ok" if row["meets_target"] else "MISS")
-        table.append([row["bench"], fmt(row["ocular"]), fmt(row["pytorch"]), row["unit"],
-                      "-" if row["ratio"] is None else f"{row['ratio']:.2f}",
-                      "" if row["target"] is None else f">= {row['target']:g}", mark])
+        cells = [row["bench"], fmt(row["ocular"])]
+        if "reference" in twins:
+            mark = "" if row["meets_target"] is None else ("ok" if row["meets_target"] else "MISS")
+            cells += [fmt(row["reference"]), fmt_ratio(row["ratio_reference"], row["ratio_reference_spread"]),
+                      "" if row["target"] is None else f">= {row['target']:g}", mark]
+        if "expert" in twins:
+            goal = "" if row["meets_goal"] is None else ("ok" if row["meets_goal"] else "below")
+            if row.get("expert_is_reference"):
+                goal += " (=ref)"
+            cells += [fmt(row["expert"]), fmt_ratio(row["ratio_expert"], row["ratio_expert_spread"]), goal.strip()]
+        cells += [row["unit"]]
+        table.append(cells)
     widths = [max(len(r[i]) for r in table) for i in range(len(header))]
-    right = {1, 2, 4}
+    right = {i for i, h in enumerate(header) if h in ("ocular", "reference", "expert") or h.startswith("vs ")}
     for i, r in enumerate(table):
         cells = [c.rjust(widths[j]) if j in right else c.ljust(widths[j]) for j, c in enumerate(r)]
         print("  ".join(cells).rstrip())
@@ -128,9 +198,10 @@ def main(argv=None):
             print("  ".join("-" * w for w in widths).rstrip())
     described = {"median": "median over samples", "best": "best sample",
                  "cpu": "median process CPU time per sample (all threads)"}[a.stat]
-    print(f"values: {described}"
-          f"{', median over runs' if any(len(r['ocular_runs']) > 1 or len(r['pytorch_runs']) > 1 for r in rows) else ''}; "
-          "ratio = Ocular/PyTorch speed (higher = Ocular faster): ocular/pytorch for .../s units, pytorch/ocular for times")
+    print(f"values: {described}{f', median over {len(a.ocular)} rounds; (spread) = min-max of the per-round ratios' if multi else ''}; "
+          "ratio = Ocular's speed over the twin's (higher = Ocular faster): ocular/twin for .../s units, twin/ocular for times; "
+          f"target: against the reference-style twin; goal: >= {GOAL:g} against the expert twin"
+          + ("; (=ref): the reference twin is already what an expert writes" if any(r.get("expert_is_reference") for r in rows) else ""))
     for msg in problems:
         print(f"warning: {msg}", file=sys.stderr)
 
@@ -141,7 +212,7 @@ def main(argv=None):
             f.write("\n")
         print(f"results written to {a.out}")
 
-    if not rows or any(r["ocular"] is None or r["pytorch"] is None for r in rows) or problems:
+    if not rows or problems:
         return 1
     if a.check and any(r["meets_target"] is False for r in rows):
         return 1

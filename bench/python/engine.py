@@ -138,6 +138,8 @@ def train_step(plan):
                       {"batch": TRAIN_BATCH, "parameters": len(list(model.parameters())), "loss": last[0]})
 
 
+# No expert twin (Workload.expert is None): these workloads are single libtorch calls (op overhead, conv forward +
+# backward) and a plain SGD step, written as any PyTorch user writes them; --style expert runs the same code.
 def workloads():
     ws = [
         Workload("op_overhead_add_4x4", US_PER_OP, OP_FULL, OP_QUICK, op_add, OP_TARGET),

@@ -15,7 +15,9 @@ do it, at batch size 1:
   `torch.zeros_like`, insertion's the blur `conv2d(x, gkern(11, 5), padding=5)`; RISE's trapezoid `auc`.
   Both run on the normalised image (RISE's input space) under torch.no_grad().
 
-Ocular's side scores the same work in batches of 8 (the evaluation's default batch size).
+Ocular's side scores the same work in batches of 8 (the evaluation's default batch size). The expert twin
+(--style expert) does too: batch 8, inference_mode, channels-last, the keep levels by topk and the deletion/insertion
+steps by one torch.where on the pixels' saliency ranks (see its section below).
 Deletion/insertion cost ~450 forward passes per image: one image per sample. --quick runs fewer samples, not
 smaller work.
 
@@ -150,6 +152,84 @@ class CausalMetric:
         return scores
 
 
+# ---------------------------------------------------------------- the expert twin
+# The same metrics as Ocular's side (EvaluateSuite.cs), written as a competent PyTorch user writes them: every
+# forward at Ocular's batch size (8), under torch.inference_mode, channels-last weights and inputs; the kept pixels of
+# each keep level chosen for all images at once with topk (drop_Npercent's result: the top ceil(keep * HW) values
+# kept, soft); the deletion/insertion images of 8 steps at a time built by one torch.where on each pixel's saliency
+# rank (pixel p is changed at step k when rank(p) < k * step), in the normalised input space, as RISE's and Ocular's.
+EXPERT_BATCH = 8   # EvaluationSettings.BatchSize's default
+
+
+def expert_model():
+    return resnet50().requires_grad_(False).to(memory_format=torch.channels_last)
+
+
+def expert_probabilities(model, normalised):
+    return torch.cat([model(chunk.contiguous(memory_format=torch.channels_last)).softmax(1)
+                      for chunk in normalised.split(EXPERT_BATCH)])
+
+
+def expert_ad_ic_workload(plan):
+    model, norm = expert_model(), Normalize()
+    images, maps = data(plan.per_sample)
+
+    @torch.inference_mode()
+    def body():
+        n = images.size(0)
+        clean = expert_probabilities(model, norm(images))
+        y, k = clean.max(1)                                             # Y and the clean top-1
+        flat = maps.flatten(1)
+        for keep in (1.0, 0.5, 0.15):
+            if keep == 1.0:
+                kept = flat
+            else:
+                top = flat.topk(math.ceil(keep * HW), dim=1)
+                kept = torch.zeros_like(flat).scatter_(1, top.indices, top.values)
+            o = expert_probabilities(model, norm(images * kept.view(n, 1, SIZE, SIZE)))[torch.arange(n), k]
+            ad = 100 * ((y - o).clamp_min(0) / y).mean().item()     # noqa: F841 (computed as Ocular's side does)
+            ic = 100 * (o > y).float().mean().item()                # noqa: F841
+    return throughput(sample(plan, body), plan.per_sample, IMAGES_PER_S, {"batch": EXPERT_BATCH})
+
+
+def expert_curve(model, image, explanation, k, substrate, deletion):
+    """p_k of the clean top-1 k for k = 0..n steps, scored EXPERT_BATCH images at a time; image [3, H, W] normalised."""
+    n_steps = (HW + STEP - 1) // STEP
+    order = explanation.flatten().argsort(descending=True)
+    rank = torch.empty(HW, dtype=torch.long)
+    rank[order] = torch.arange(HW)
+    start, finish = (image, substrate) if deletion else (substrate, image)
+    start, finish = start.reshape(3, HW), finish.reshape(3, HW)
+    scores = []
+    for steps in torch.arange(n_steps + 1).split(EXPERT_BATCH):
+        changed = rank[None, :] < steps[:, None] * STEP               # [B, HW]
+        batch = torch.where(changed[:, None, :], finish, start).view(-1, 3, SIZE, SIZE)
+        scores.append(model(batch.contiguous(memory_format=torch.channels_last)).softmax(1)[:, k])
+    return torch.cat(scores)
+
+
+def expert_auc(curve):
+    return ((curve.sum() - curve[0] / 2 - curve[-1] / 2) / (curve.numel() - 1)).item()
+
+
+def expert_curves_workload(plan):
+    model = expert_model()
+    raw, maps = data(plan.per_sample)
+    images = Normalize()(raw)
+    kern = gkern(11, 5)
+
+    @torch.inference_mode()
+    def body():
+        clean = expert_probabilities(model, images)
+        for i in range(plan.per_sample):
+            k = clean[i].argmax().item()
+            image = images[i]
+            expert_auc(expert_curve(model, image, maps[i], k, torch.zeros_like(image), deletion=True))
+            blurred = F.conv2d(image[None], kern, padding=11 // 2)[0]
+            expert_auc(expert_curve(model, image, maps[i], k, blurred, deletion=False))
+    return throughput(sample(plan, body), plan.per_sample, IMAGES_PER_S, {"batch": EXPERT_BATCH})
+
+
 # ---------------------------------------------------------------- workloads
 def ad_ic_workload(plan):
     model = torch.nn.Sequential(Normalize(), resnet50()).eval()
@@ -181,9 +261,10 @@ def curves_workload(plan):
 def workloads():
     """The same list as EvaluateSuite.Workloads(): (name, run, target)."""
     return [
-        Workload(f"evaluate_ad_ic_3keep_resnet50_{SIZE}", IMAGES_PER_S, AD_IC_FULL, AD_IC_QUICK, ad_ic_workload, TARGET),
+        Workload(f"evaluate_ad_ic_3keep_resnet50_{SIZE}", IMAGES_PER_S, AD_IC_FULL, AD_IC_QUICK, ad_ic_workload, TARGET,
+                 expert_ad_ic_workload),
         Workload(f"evaluate_deletion_insertion_{HW // STEP}steps_resnet50_{SIZE}", IMAGES_PER_S, CURVES_FULL, CURVES_QUICK,
-                 curves_workload, TARGET),
+                 curves_workload, TARGET, expert_curves_workload),
     ]
 
 

@@ -22,6 +22,10 @@ one saves nearly all the work, is measured on 64 x 64 images.
 With --quick every workload runs on 64 x 64 images (32 x 32 for Ablation-CAM at layer4; RISE on 64 masks): a
 smoke run, not a measurement.
 
+The expert twin (--style expert, section "the expert twin" below) does the same work as Ocular's side the way a
+competent PyTorch user writes it: frozen parameters, autograd.grad to the layer's activation only, inference_mode,
+channels-last, torch post-processing, reduced SVD, Ocular's batch size 16 for Score-CAM, Ablation-CAM and RISE.
+
 Run: /usr/bin/python3 bench/python/explain.py [--threads N] [--quick] [--filter REGEX] ...
 """
 import sys
@@ -286,6 +290,185 @@ class RISE(torch.nn.Module):
         return sal.view((CL, H, W)) / N / self.p1
 
 
+# ---------------------------------------------------------------- the expert twin
+# What a competent PyTorch user writes for the same maps, and the same work as Ocular's side (ExplainSuite.cs through
+# Ocular.Explain's methods): frozen parameters (requires_grad_(False)); the network cut at the explained layer, the part
+# before it run without autograd and the gradient taken with torch.autograd.grad to the captured activation only (never
+# to a parameter, nothing retained); inference_mode where nothing is differentiated; channels-last weights and inputs;
+# maps, weights, ReLU, bilinear resizing and min-max in torch (no NumPy round trip); reduced SVD for Eigen-CAM; and
+# Ocular's batch size (16) for Score-CAM, Ablation-CAM and RISE. Ablation-CAM runs only the layers after the explained
+# one for the ablated copies, and RISE accumulates only the target class's scores, as Ocular does.
+EXPERT_BATCH = 16   # ExplainerOptions.BatchSize's default
+
+
+def expert_resnet50():
+    """torchvision's resnet50 (seed 0), eval mode, frozen, weights channels-last."""
+    return resnet50().requires_grad_(False).to(memory_format=torch.channels_last)
+
+
+def split_at(model, layer):
+    """(trunk, head) of a torchvision ResNet cut after its child `layer`: head(trunk(x)) == model(x)."""
+    names = [n for n, _ in model.named_children()]
+    cut = names.index(layer) + 1
+    children = list(model.children())
+    trunk = torch.nn.Sequential(*children[:cut])
+    rest = [c for n, c in zip(names[cut:], children[cut:]) if n != "fc"]
+    head = torch.nn.Sequential(*rest, torch.nn.Flatten(1), model.fc)
+    return trunk, head
+
+
+def post_process(cam, size):
+    """ReLU, bilinear upsampling to the input size (half-pixel centres), per-image min-max: [N, h, w] -> [N, H, W]."""
+    cam = F.interpolate(cam.clamp_min(0).unsqueeze(1), size=size, mode="bilinear", align_corners=False).squeeze(1)
+    return min_max(cam)
+
+
+def min_max(maps):
+    flat = maps.flatten(1)
+    lo = flat.amin(1, keepdim=True)
+    rng = flat.amax(1, keepdim=True) - lo
+    return ((flat - lo) / torch.where(rng > 0, rng, torch.ones_like(rng))).view_as(maps)
+
+
+def weighted_sum(weights, a):
+    """sum_k w_k A^k: [N, K] x [N, K, h, w] -> [N, h, w]."""
+    return torch.einsum("nk,nkhw->nhw", weights, a)
+
+
+def expert_class_map(method, model, a, g, targets):
+    if method == "cam":
+        return weighted_sum(model.fc.weight[targets], a)
+    if method == "grad_cam":
+        return weighted_sum(g.mean((2, 3)), a)
+    if method == "grad_cam_pp":
+        g2 = g.pow(2)
+        g3 = g2 * g
+        alpha = g2 / (2 * g2 + a.sum((2, 3), keepdim=True) * g3 + 1e-6)
+        alpha = torch.where(g != 0, alpha, torch.zeros_like(alpha))
+        return weighted_sum((g.clamp_min(0) * alpha).sum((2, 3)), a)
+    if method == "xgrad_cam":
+        return weighted_sum((g * a).sum((2, 3)) / (a.sum((2, 3)) + 1e-7), a)
+    if method == "hires_cam":
+        return (g * a).sum(1)
+    if method == "layer_cam":
+        return (g.clamp_min(0) * a).sum(1)
+    if method == "eigen_cam":
+        n, k, h, w = a.shape
+        m = a.reshape(n, k, h * w).transpose(1, 2)                  # [N, hw, K]
+        centred = m - m.mean(1, keepdim=True)
+        _, _, vh = torch.linalg.svd(centred, full_matrices=False)   # reduced SVD: Vh [N, hw, K], not [N, K, K]
+        return (centred @ vh[:, 0, :, None]).view(n, h, w)
+    raise ValueError(method)
+
+
+def expert_cam_workload(method, size, n, layer):
+    uses_gradients = method not in ("cam", "eigen_cam")
+
+    def run(plan):
+        model = expert_resnet50()
+        x = images(n, size).contiguous(memory_format=torch.channels_last)
+        with torch.no_grad():   # not inference_mode: the targets index the differentiated score
+            targets = model(x).argmax(1)
+        trunk, head = split_at(model, layer)
+
+        def body():
+            if uses_gradients:
+                with torch.no_grad():
+                    a = trunk(x)
+                a.requires_grad_(True)
+                score = head(a).gather(1, targets[:, None]).sum()   # each image's own target logit
+                g, = torch.autograd.grad(score, a)
+                a = a.detach()
+            else:
+                with torch.inference_mode():
+                    a, g = trunk(x), None
+            with torch.inference_mode():
+                post_process(expert_class_map(method, model, a, g, targets), x.shape[-2:])
+        return time_per(sample(plan, body), plan, MS_PER_IMAGE)
+    return run
+
+
+def expert_score_cam_workload(size, layer):
+    def run(plan):
+        model = expert_resnet50()
+        x = images(1, size).contiguous(memory_format=torch.channels_last)
+        with torch.inference_mode():
+            target = model(x).argmax(1).item()
+        trunk, _ = split_at(model, layer)
+
+        @torch.inference_mode()
+        def body():
+            a = trunk(x)[0]                                             # [K, h, w]
+            k = a.size(0)
+            flat = a.flatten(1)
+            varying = (flat.amax(1) != flat.amin(1)).nonzero().squeeze(1)
+            scores = torch.zeros(k)
+            if varying.numel() < k:   # a constant channel's mask is 0: the zero image, scored once
+                scores.fill_(model(torch.zeros_like(x))[0, target].item())
+            out = []
+            for chunk in a[varying].split(EXPERT_BATCH):
+                up = F.interpolate(chunk[:, None], size=x.shape[-2:], mode="bilinear", align_corners=False)
+                lo, hi = up.amin((2, 3), keepdim=True), up.amax((2, 3), keepdim=True)
+                masked = (x * ((up - lo) / (hi - lo + 1e-8))).contiguous(memory_format=torch.channels_last)
+                out.append(model(masked)[:, target])
+            scores[varying] = torch.cat(out)
+            post_process(weighted_sum(scores.softmax(0)[None], a[None]), x.shape[-2:])
+        return time_per(sample(plan, body), plan, MS_PER_IMAGE)
+    return run
+
+
+def expert_ablation_cam_workload(size, layer):
+    def run(plan):
+        model = expert_resnet50()
+        x = images(1, size).contiguous(memory_format=torch.channels_last)
+        with torch.inference_mode():
+            target = model(x).argmax(1).item()
+        trunk, head = split_at(model, layer)
+
+        @torch.inference_mode()
+        def body():
+            a = trunk(x)                                                # [1, K, h, w]
+            y = head(a)[0, target]
+            k = a.size(1)
+            yk = []
+            for ks in torch.arange(k).split(EXPERT_BATCH):             # copies of A with channel k zeroed, through the head
+                keep = 1 - F.one_hot(ks, k).to(a.dtype)[:, :, None, None]
+                yk.append(head(a * keep)[:, target])
+            weights = (y - torch.cat(yk)) / y
+            post_process(weighted_sum(weights[None], a), x.shape[-2:])
+        return time_per(sample(plan, body), plan, MS_PER_IMAGE)
+    return run
+
+
+def expert_rise_workload(size, masks, s=7, p1=0.5):
+    def run(plan):
+        model = expert_resnet50()
+        x = images(1, size).contiguous(memory_format=torch.channels_last)
+        with torch.inference_mode():
+            target = model(x).argmax(1).item()
+        cell = -(-size // s)                                            # ceil(H / s)
+        up = (s + 1) * cell
+
+        @torch.inference_mode()
+        def body():
+            # The masks, drawn per call as Ocular's Rise does: s x s binary grids, bilinear upsampling to (s + 1) * cell,
+            # a random crop of H x W; built and used EXPERT_BATCH at a time.
+            g = torch.Generator().manual_seed(0)
+            grids = (torch.rand(masks, 1, s, s, generator=g) < p1).float()
+            shifts = torch.randint(0, cell, (masks, 2), generator=g).tolist()
+            saliency = torch.zeros(size * size)
+            for start in range(0, masks, EXPERT_BATCH):
+                big = F.interpolate(grids[start:start + EXPERT_BATCH], size=(up, up), mode="bilinear", align_corners=False)
+                m = torch.stack([big[j, 0, dy:dy + size, dx:dx + size]
+                                 for j, (dy, dx) in enumerate(shifts[start:start + EXPERT_BATCH])])   # [B, H, W]
+                masked = (x * m[:, None]).contiguous(memory_format=torch.channels_last)
+                p = model(masked).softmax(1)[:, target]                 # f_c(x * M_i), the target class only
+                saliency += p @ m.flatten(1)
+            min_max((saliency / (masks * p1)).view(1, size, size))
+        return time_per(sample(plan, body), plan, MS_PER_IMAGE)
+    return run
+
+
 # ---------------------------------------------------------------- workloads
 def cam_workload(cls, size, n, layer):
     def run(plan):
@@ -328,18 +511,19 @@ def workloads():
     for method, cls in [("cam", CAM), ("grad_cam", GradCAM), ("grad_cam_pp", GradCAMPlusPlus), ("xgrad_cam", XGradCAM),
                         ("hires_cam", HiResCAM), ("layer_cam", LayerCAM), ("eigen_cam", EigenCAM)]:
         ws.append(Workload(f"{method}_resnet50_{size}_layer4_b{SINGLE_PASS_IMAGES}", MS_PER_IMAGE, SINGLE_PASS_FULL, SINGLE_PASS_QUICK,
-                           cam_workload(cls, size, SINGLE_PASS_IMAGES, "layer4"), SINGLE_PASS_TARGET))
+                           cam_workload(cls, size, SINGLE_PASS_IMAGES, "layer4"), SINGLE_PASS_TARGET,
+                           expert_cam_workload(method, size, SINGLE_PASS_IMAGES, "layer4")))
     # 256 masked or ablated passes per image (layer1 has 256 channels; 256 RISE masks): see the module docstring.
     ws.append(Workload(f"score_cam_resnet50_{size}_layer1_b1", MS_PER_IMAGE, PERTURBATION_FULL, PERTURBATION_QUICK,
-                       cam_workload(ScoreCAM, size, 1, "layer1"), PERTURBATION_TARGET))
+                       cam_workload(ScoreCAM, size, 1, "layer1"), PERTURBATION_TARGET, expert_score_cam_workload(size, "layer1")))
     ws.append(Workload(f"ablation_cam_resnet50_{size}_layer1_b1", MS_PER_IMAGE, PERTURBATION_FULL, PERTURBATION_QUICK,
-                       cam_workload(AblationCAM, size, 1, "layer1"), PERTURBATION_TARGET))
+                       cam_workload(AblationCAM, size, 1, "layer1"), PERTURBATION_TARGET, expert_ablation_cam_workload(size, "layer1")))
     small = 32 if QUICK else 64
     ws.append(Workload(f"ablation_cam_resnet50_{small}_layer4_b1", MS_PER_IMAGE, PERTURBATION_FULL, PERTURBATION_QUICK,
-                       cam_workload(AblationCAM, small, 1, "layer4"), PERTURBATION_TARGET))
+                       cam_workload(AblationCAM, small, 1, "layer4"), PERTURBATION_TARGET, expert_ablation_cam_workload(small, "layer4")))
     masks = 64 if QUICK else 256
     ws.append(Workload(f"rise{masks}_resnet50_{size}_b1", MS_PER_IMAGE, PERTURBATION_FULL, PERTURBATION_QUICK,
-                       rise_workload(size, masks), PERTURBATION_TARGET))
+                       rise_workload(size, masks), PERTURBATION_TARGET, expert_rise_workload(size, masks)))
     return ws
 
 

@@ -65,6 +65,9 @@ def train_step(arch, plan):
     return throughput(sample(plan, body), TRAIN_BATCH, IMAGES_PER_S, {"batch": TRAIN_BATCH, "loss": last[0]})
 
 
+# No expert twin (Workload.expert is None): inference under torch.inference_mode at batch 8 and an SGD step with
+# zero_grad(set_to_none=True) are what a competent user writes; the suite measures what the zoo and the binding cost
+# on top of the same kernels, so both sides keep the default (NCHW) layout. --style expert runs the same code.
 def workloads():
     ws = [Workload(f"infer_{a}_b{INFERENCE_BATCH}_{SIZE}", IMAGES_PER_S, inference_full(a), QUICK,
                    lambda plan, a=a: inference(a, plan), TARGET) for a in ARCHITECTURES]
