@@ -32,6 +32,9 @@ namespace Ocular.Evaluation.Imputation;
 /// </remarks>
 public static class NoisyLinearImputation
 {
+    /// <summary>ROAD's noise: N(0, 0.01²) added to every imputed value.</summary>
+    public const double DefaultNoiseStd = 0.01;
+
     /// <summary>The default tolerance on each system's relative residual ‖b − A·v‖ / ‖b‖ (float64).</summary>
     public const double DefaultTolerance = 1e-6;
 
@@ -49,7 +52,7 @@ public static class NoisyLinearImputation
     /// <param name="noiseStd">Standard deviation of the noise added to imputed values.</param>
     /// <param name="tolerance">Stop when every system's float64 residual norm is at most this times its right-hand side's norm.</param>
     /// <param name="maxIterations">Limit on the preconditioned-CG iterations over all refinement passes (an error is raised if not converged).</param>
-    public static Tensor Impute(Tensor images, Tensor removed, Generator generator, double noiseStd = 0.01, double tolerance = DefaultTolerance, int maxIterations = 1000)
+    public static Tensor Impute(Tensor images, Tensor removed, Generator generator, double noiseStd = DefaultNoiseStd, double tolerance = DefaultTolerance, int maxIterations = 1000)
     {
         if (images.Dim != 4 || removed.Dim != 3 || removed.Size(0) != images.Size(0) || removed.Size(1) != images.Size(2) || removed.Size(2) != images.Size(3))
             throw new ArgumentException($"images {Tensor.ShapeString(images.Shape)} need a removal mask [N, H, W] of the same size, got {Tensor.ShapeString(removed.Shape)}");
