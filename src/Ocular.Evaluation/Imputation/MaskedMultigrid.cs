@@ -37,7 +37,7 @@ namespace Ocular.Evaluation.Imputation;
 internal sealed class MaskedMultigrid
 {
     private const long CoarsestSize = 8;
-    private const int CoarsestSweeps = 20;
+    private const int CoarsestSweeps = 10;
 
     private readonly List<Level> _levels = [];
     private readonly Tensor _kernel;        // [P, 1, 3, 3]: K for every plane
@@ -87,7 +87,10 @@ internal sealed class MaskedMultigrid
     private Tensor Neighbours(Tensor t) => F.Conv2d(t, _kernel, padding: 1, groups: _planes);
 
     // A·v for v zero outside the level's mask (every vector of the solver is).
-    private Tensor Apply(Level l, Tensor v) => l.Diagonal.Mul(v).Sub(Neighbours(v).Mul(l.Mask));
+    private Tensor Apply(Level l, Tensor v) => l.Diagonal.Mul(v).Addcmul_(Neighbours(v), l.Mask, -1);
+
+    // r − A·e, fused: (r − D·e) + M·K·e.
+    private Tensor Residual(Level l, Tensor r, Tensor e) => r.Addcmul(l.Diagonal, e, -1).Addcmul_(Neighbours(e), l.Mask, 1);
 
     /// <summary>
     /// Solves A·δ = r (float32 [1, P, H, W], zero outside the removed set) by preconditioned CG from δ = 0,
@@ -131,16 +134,17 @@ internal sealed class MaskedMultigrid
         var e = l.InverseDiagonal.Mul(r);                                   // Jacobi from zero
         if (depth == _levels.Count - 1)
         {
-            for (var s = 1; s < CoarsestSweeps; s++) e.Addcmul_(l.InverseDiagonal, r.Sub(Apply(l, e)), 1);
+            for (var s = 1; s < CoarsestSweeps; s++) e.Addcmul_(l.InverseDiagonal, Residual(l, r, e), 1);
             return e;
         }
         var coarse = _levels[depth + 1];
-        var ec = Cycle(depth + 1, Restrict(r.Sub(Apply(l, e))).Mul(coarse.Mask));
+        // After one Jacobi step from zero, D·e = r on the mask (and r is zero off it), so r − A·e = M·K·e.
+        var ec = Cycle(depth + 1, Restrict(Neighbours(e).Mul(l.Mask)).Mul(coarse.Mask));
         var up = F.Interpolate(ec, new Pair(2 * coarse.H, 2 * coarse.W), mode: InterpolationMode.Bilinear, alignCorners: false);
         if (up.Size(2) != l.H) up = up.Narrow(2, 0, l.H);
         if (up.Size(3) != l.W) up = up.Narrow(3, 0, l.W);
         e.Addcmul_(up, l.Mask, 1);
-        return e.Addcmul_(l.InverseDiagonal, r.Sub(Apply(l, e)), 1);      // post-smoothing: the pre-smoother's adjoint
+        return e.Addcmul_(l.InverseDiagonal, Residual(l, r, e), 1);        // post-smoothing: the pre-smoother's adjoint
     }
 
     // Pᵀ of the bilinear upsampling (with its crop to odd sizes): zero-pad to even, fold the replicated
