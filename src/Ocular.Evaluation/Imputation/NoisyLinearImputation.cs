@@ -20,14 +20,15 @@ namespace Ocular.Evaluation.Imputation;
 /// correction is solved in float32 by conjugate gradients preconditioned with one geometric-multigrid
 /// V-cycle (masked grids, Jacobi smoothing, bilinear transfers; every operator a depthwise convolution),
 /// each pass reducing the residual ~1000-fold, until the float64 residual of every system is at most
-/// <c>tolerance</c> times its right-hand side's norm. Typically 2 passes of 5–20 iterations each at
-/// 224², whatever the shape of the removed region (plain CG needed hundreds for large regions).
+/// <c>tolerance</c> times its right-hand side's norm. At 224² that is 2 passes and 4–12 CG iterations in
+/// all, scattered or large removed regions alike (unpreconditioned CG needed hundreds for large regions).
 /// </para>
 /// <para>
-/// Stated accuracy (tested against scipy's sparse direct solve through pytorch-grad-cam's
-/// <c>NoisyLinearImputer</c>, and against a dense solve): with the default tolerance 1e-6, imputed values
-/// of [0, 1] images differ from the exact solution by at most 1e-4 (before the noise is added);
-/// measured differences are a few 1e-6 at 224².
+/// Stated accuracy (<see cref="StatedAccuracy"/>; tested against scipy's sparse direct solve through
+/// pytorch-grad-cam's <c>NoisyLinearImputer</c>, and against a dense solve): with the default tolerance
+/// 1e-6, imputed values of [0, 1] images differ from the exact solution by at most 1e-4, before the noise
+/// is added — 1 % of the noise's standard deviation. At 224² they differ from the previous float64 solver's
+/// by at most ~3e-5.
 /// </para>
 /// </remarks>
 public static class NoisyLinearImputation
