@@ -13,7 +13,16 @@ do it, at batch size 1:
   for its top-1 class, then one forward of batch 1 per step (225 per curve), pixels moved from `finish` into
   `start` through NumPy views in the order of `np.argsort` of the map; deletion's substrate
   `torch.zeros_like`, insertion's the blur `conv2d(x, gkern(11, 5), padding=5)`; RISE's trapezoid `auc`.
-  Both run on the normalised image (RISE's input space) under torch.no_grad().
+  Both run on the normalised image (RISE's input space) under torch.no_grad();
+- ROAD, MoRF and LeRF at 10, 20, 30, 40, 50, 70, 90 % removed (Ocular's default) with pytorch-grad-cam's
+  `ROADMostRelevantFirst` / `ROADLeastRelevantFirst` (metrics/road.py: `NoisyLinearImputer`, the sparse system
+  built in a scipy `lil_matrix` and solved by `spsolve` per image; percentile = 100 - % removed), called once per
+  percentage and order on the batch of 8 with `ClassifierOutputSoftmaxTarget` of the clean top-1 (each call
+  re-scores the clean batch: return_diff). The raw [0, 1] images are given with the normalisation inside the
+  model, so that the imputation (and its noise) is in Ocular's space. pytorch-grad-cam is not vendored: set
+  PYTORCH_GRAD_CAM to a source checkout (the directory holding pytorch_grad_cam/); only metrics/road.py,
+  metrics/perturbation_confidence.py and utils/model_targets.py are loaded, by path.
+  `road_expert` (--style expert) is the same ROAD result as a competent PyTorch user would write it.
 
 Ocular's side scores the same work in batches of 8 (the evaluation's default batch size). The expert twin
 (--style expert) does too: batch 8, inference_mode, channels-last, the keep levels by topk and the deletion/insertion
@@ -23,13 +32,18 @@ smaller work.
 
 Run: /usr/bin/python3 bench/python/evaluate.py [--threads N] [--quick] [--filter REGEX] ...
 """
+import importlib.util
 import math
+import os
 import sys
+import types
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 import torchvision
+import scipy.sparse
+import scipy.sparse.linalg
 from scipy.ndimage import gaussian_filter
 
 from benchlib import IMAGES_PER_S, Plan, Workload, main, sample, throughput
@@ -42,8 +56,12 @@ AD_IC_IMAGES = 8
 CURVE_IMAGES = 1
 PERCENTS = [0, 0.5, 0.85]   # drop_Npercent's argument: keep 100, 50, 15 %
 
+ROAD_IMAGES = 8
+ROAD_PERCENTS = [10, 20, 30, 40, 50, 70, 90]   # % removed (Ocular's Road.DefaultRemovedPercent)
+
 AD_IC_FULL, AD_IC_QUICK = Plan(1, 3, AD_IC_IMAGES), Plan(0, 1, AD_IC_IMAGES)
 CURVES_FULL, CURVES_QUICK = Plan(1, 2, CURVE_IMAGES), Plan(0, 1, CURVE_IMAGES)
+ROAD_FULL, ROAD_QUICK = Plan(1, 1, ROAD_IMAGES), Plan(0, 1, ROAD_IMAGES)
 
 
 def resnet50():
@@ -230,6 +248,96 @@ def expert_curves_workload(plan):
     return throughput(sample(plan, body), plan.per_sample, IMAGES_PER_S, {"batch": EXPERT_BATCH})
 
 
+# ---------------------------------------------------------------- pytorch-grad-cam's ROAD (metrics/road.py)
+def load_pytorch_grad_cam():
+    """(metrics.road, utils.model_targets) loaded by path from $PYTORCH_GRAD_CAM, without the package's __init__."""
+    root = os.environ.get("PYTORCH_GRAD_CAM")
+    if not root or not os.path.isfile(os.path.join(root, "pytorch_grad_cam", "metrics", "road.py")):
+        raise RuntimeError("set PYTORCH_GRAD_CAM to a pytorch-grad-cam source directory (holding pytorch_grad_cam/metrics/road.py)")
+    pkg = os.path.join(root, "pytorch_grad_cam")
+    for name, path in (("pytorch_grad_cam", pkg), ("pytorch_grad_cam.metrics", os.path.join(pkg, "metrics")),
+                       ("pytorch_grad_cam.utils", os.path.join(pkg, "utils"))):
+        if name not in sys.modules:
+            module = types.ModuleType(name)
+            module.__path__ = [path]
+            sys.modules[name] = module
+    for name in ("metrics.perturbation_confidence", "metrics.road", "utils.model_targets"):
+        full = "pytorch_grad_cam." + name
+        if full not in sys.modules:
+            spec = importlib.util.spec_from_file_location(full, os.path.join(pkg, *name.split(".")) + ".py")
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[full] = module
+            spec.loader.exec_module(module)
+    return sys.modules["pytorch_grad_cam.metrics.road"], sys.modules["pytorch_grad_cam.utils.model_targets"]
+
+
+def road_reference(road, targets_module, model, raw, cams):
+    """pytorch-grad-cam's ROAD as its README uses it: one metric object per percentile and order."""
+    with torch.no_grad():
+        clean = model(raw).argmax(1)
+    targets = [targets_module.ClassifierOutputSoftmaxTarget(int(c)) for c in clean]
+    scores = {}
+    for q in ROAD_PERCENTS:
+        scores["morf", q] = road.ROADMostRelevantFirst(percentile=100 - q)(raw, cams, targets, model)
+        scores["lerf", q] = road.ROADLeastRelevantFirst(percentile=100 - q)(raw, cams, targets, model)
+    return scores
+
+
+_NEIGHBOURS = [(-1, -1, 1 / 12), (-1, 0, 1 / 6), (-1, 1, 1 / 12), (0, -1, 1 / 6), (0, 1, 1 / 6),
+               (1, -1, 1 / 12), (1, 0, 1 / 6), (1, 1, 1 / 12)]
+
+
+def impute_expert(img, removed, generator, noise=0.01):
+    """The same noisy linear imputation, the system assembled vectorised in COO/CSC (no lil_matrix) and
+    factorised once for the three channels (scipy's SuperLU through spsolve with a matrix right-hand side)."""
+    c, h, w = img.shape
+    flat = img.reshape(c, -1).numpy().astype(np.float64)
+    rem = removed.reshape(-1).numpy()
+    ids = np.flatnonzero(rem)
+    index = np.full(h * w, -1)
+    index[ids] = np.arange(len(ids))
+    ys, xs = np.divmod(ids, w)
+    rows, cols, vals = [np.arange(len(ids))], [np.arange(len(ids))], []
+    diag = np.zeros(len(ids))
+    b = np.zeros((len(ids), c))
+    for dy, dx, wt in _NEIGHBOURS:
+        yy, xx = ys + dy, xs + dx
+        inside = (yy >= 0) & (yy < h) & (xx >= 0) & (xx < w)
+        j = np.where(inside, yy * w + xx, 0)
+        diag += wt * inside
+        unknown = inside & rem[j]
+        known = inside & ~rem[j]
+        rows.append(np.flatnonzero(unknown))
+        cols.append(index[j[unknown]])
+        vals.append(np.full(int(unknown.sum()), -wt))
+        b[known] += wt * flat[:, j[known]].T
+    a = scipy.sparse.csc_matrix((np.concatenate([diag] + vals), (np.concatenate(rows), np.concatenate(cols))),
+                                shape=(len(ids), len(ids)))
+    v = scipy.sparse.linalg.spsolve(a, b).reshape(len(ids), c)
+    out = flat.copy()
+    out[:, ids] = v.T + noise * torch.randn(c, len(ids), generator=generator, dtype=torch.float64).numpy()
+    return torch.from_numpy(out.astype(np.float32)).view(c, h, w)
+
+
+def road_expert_scores(model, raw, maps, generator):
+    """ROAD as a competent PyTorch user writes it: clean batch scored once, no_grad, channels-last, the removal
+    sets by rank (the top round(q * H * W) pixels), each percentage's 8 imputed images scored as one batch."""
+    n = raw.size(0)
+    with torch.no_grad():
+        probs = torch.softmax(model(raw.contiguous(memory_format=torch.channels_last)), 1)
+        clean = probs.argmax(1)
+        result = {}
+        for name, descending in (("morf", True), ("lerf", False)):
+            order = maps.reshape(n, -1).argsort(1, descending=descending)
+            for q in ROAD_PERCENTS:
+                removed = torch.zeros(n, HW, dtype=torch.bool)
+                removed.scatter_(1, order[:, :round(q / 100 * HW)], True)
+                imputed = torch.stack([impute_expert(raw[i], removed[i].view(SIZE, SIZE), generator) for i in range(n)])
+                p = torch.softmax(model(imputed.contiguous(memory_format=torch.channels_last)), 1)
+                result[name, q] = (p.argmax(1) == clean).float().mean().item()
+    return result
+
+
 # ---------------------------------------------------------------- workloads
 def ad_ic_workload(plan):
     model = torch.nn.Sequential(Normalize(), resnet50()).eval()
@@ -258,6 +366,28 @@ def curves_workload(plan):
     return throughput(sample(plan, body), plan.per_sample, IMAGES_PER_S, {"batch": 1})
 
 
+def road_workload(plan):
+    road, targets_module = load_pytorch_grad_cam()
+    model = torch.nn.Sequential(Normalize(), resnet50()).eval()
+    raw, maps = data(plan.per_sample)
+    cams = maps.numpy()
+
+    def body():
+        road_reference(road, targets_module, model, raw, cams)
+    return throughput(sample(plan, body), plan.per_sample, IMAGES_PER_S, {"batch": plan.per_sample})
+
+
+def road_expert(plan):
+    """The expert twin of the ROAD workload (benchlib's Workload `expert=` field, when it exists)."""
+    model = torch.nn.Sequential(Normalize(), resnet50()).eval().to(memory_format=torch.channels_last)
+    raw, maps = data(plan.per_sample)
+    generator = torch.Generator().manual_seed(0)
+
+    def body():
+        road_expert_scores(model, raw, maps, generator)
+    return throughput(sample(plan, body), plan.per_sample, IMAGES_PER_S, {"batch": plan.per_sample})
+
+
 def workloads():
     """The same list as EvaluateSuite.Workloads(): (name, run, target)."""
     return [
@@ -265,6 +395,8 @@ def workloads():
                  expert_ad_ic_workload),
         Workload(f"evaluate_deletion_insertion_{HW // STEP}steps_resnet50_{SIZE}", IMAGES_PER_S, CURVES_FULL, CURVES_QUICK,
                  curves_workload, TARGET, expert_curves_workload),
+        Workload(f"evaluate_road_morf_lerf_{len(ROAD_PERCENTS)}pct_resnet50_{SIZE}", IMAGES_PER_S, ROAD_FULL, ROAD_QUICK,
+                 road_workload, TARGET, road_expert),
     ]
 
 

@@ -15,6 +15,53 @@ public class RoadTests
         Assert.True(imputed.AllClose(fixture.Tensors["imputed"], rtol: 0, atol: 1e-5));
     }
 
+    // road_pgc.safetensors: pytorch-grad-cam's NoisyLinearImputer (scipy's spsolve) with zero noise,
+    // made by tests/fixtures/evaluation/make_road.py.
+    [Theory]
+    [InlineData("small")]
+    [InlineData("large")]
+    public void ImputationMatchesPytorchGradCamWithinTheStatedAccuracy(string size)
+    {
+        using var fixture = Fixtures.Load("evaluation", "road_pgc.safetensors");
+        var t = fixture.Tensors;
+        using var scope = DisposeScope.Enter();
+        // "large": one 63×72 image (odd height: every coarse grid is padded) with four removal sets
+        // (smooth map MoRF 50 % and 90 %, LeRF 30 %, random map 70 %), solved as one batch.
+        var images = size == "small" ? t["small_images"] : t["large_image"].Unsqueeze(0).Expand(4, -1, -1, -1);
+        var removed = t[$"{size}_removed"];
+        using var generator = new Generator(0);
+        var imputed = NoisyLinearImputation.Impute(images, removed, generator, noiseStd: 0);
+        var error = imputed.Sub(t[$"{size}_imputed"]).Abs().Max().Item<float>();
+        Assert.True(error <= NoisyLinearImputation.StatedAccuracy, $"max |Ocular − pytorch-grad-cam| = {error:E2}");
+        // Known pixels are copied, not solved.
+        var keptDiff = imputed.Sub(images).Abs().MaskedSelect(removed.LogicalNot().Unsqueeze(1).ExpandAs(imputed));
+        Assert.Equal(0f, keptDiff.Max().Item<float>());
+    }
+
+    [Fact]
+    public void MorfAndLerfMatchPytorchGradCamWithTheNoiseFixed()
+    {
+        using var fixture = Fixtures.Load("evaluation", "road_pgc.safetensors");
+        var t = fixture.Tensors;
+        var model = new TinyModel(fixture).Scorer(batchSize: 4);
+        using var clean = Predictions.Of(model, t["raw"]);
+        var percents = t["percents"].ToArray<long>().Select(p => (int)p).ToArray();
+        foreach (var (order, name) in new[] { (Road.Order.MostRelevantFirst, "morf"), (Road.Order.LeastRelevantFirst, "lerf") })
+        {
+            var result = Road.Evaluate(model, t["raw"], t["maps"], clean, order, percents, noiseStd: 0);
+            var probability = t[$"{name}_probability"].ToArray<double>();   // [percentages, images]
+            var kept = t[$"{name}_kept"].ToArray<bool>();
+            var images = (int)t["raw"].Size(0);
+            for (var q = 0; q < percents.Length; q++)
+            {
+                var expected = Enumerable.Range(0, images).Select(i => probability[q * images + i]).Average();
+                Assert.Equal(expected, result.Confidence[q], 1e-5);
+                Assert.Equal(kept.Skip(q * images).Take(images).ToArray(), result.KeptPrediction[q]);
+                Assert.Equal(kept.Skip(q * images).Take(images).Count(k => k) / (double)images, result.Accuracy[q], 1e-12);
+            }
+        }
+    }
+
     [Fact]
     public void NoiseIsAddedOnlyToImputedPixels()
     {

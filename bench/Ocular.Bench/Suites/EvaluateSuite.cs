@@ -18,7 +18,11 @@ namespace Ocular.Bench.Suites;
 /// <c>drop_Npercent</c>, soft kept values multiplied into the raw image, normalised, softmax of the clean top-1),
 /// then <see cref="AverageDrop.PerImage"/> and <see cref="IncreaseInConfidence.PerImage"/>;</item>
 /// <item>deletion and insertion with 224 steps of 224 pixels (RISE's protocol; insertion over RISE's σ = 5,
-/// 11 × 11 blur): <see cref="DeletionInsertion.Evaluate"/> twice, 2 × 225 scored images per image.</item>
+/// 11 × 11 blur): <see cref="DeletionInsertion.Evaluate"/> twice, 2 × 225 scored images per image;</item>
+/// <item>ROAD, MoRF and LeRF at <see cref="Road.DefaultRemovedPercent"/> (10…90 % removed, as <c>ocular
+/// evaluate</c>): <see cref="Road.Evaluate"/> twice, 14 noisy linear imputations and 14 scored batches per
+/// 8 images. Its twin runs pytorch-grad-cam's <c>ROADMostRelevantFirst</c>/<c>ROADLeastRelevantFirst</c>
+/// (scipy's sparse solve per image, the clean batch re-scored by every call).</item>
 /// </list>
 /// The clean predictions are inside the timed region. The twin, bench/python/evaluate.py, does the same work
 /// the way the seeds' scripts do: batch size 1 (L-CAM's evaluation loop; eclique/RISE's
@@ -34,13 +38,14 @@ public sealed class EvaluateSuite : Suite
     public override string Name => "evaluate";
 
     /// <inheritdoc/>
-    public override string Description => "images/s of AD/IC (3 keep levels) and deletion/insertion (224 steps) on ResNet-50 (224²)";
+    public override string Description => "images/s of AD/IC (3 keep levels), deletion/insertion (224 steps) and ROAD (MoRF + LeRF, 7 percentages) on ResNet-50 (224²)";
 
     private const double Target = 3.0;
     private const int Size = 224;
     private const int BatchSize = 8;            // EvaluationSettings.BatchSize's default
     private const int AdIcImages = 8;
     private const int CurveImages = 1;
+    private const int RoadImages = 8;           // one scoring batch per percentage
     private const int Step = 224;               // 224 steps at 224²
     private static readonly int[] KeepPercent = [100, 50, 15];
 
@@ -48,12 +53,15 @@ public sealed class EvaluateSuite : Suite
     private static readonly Plan AdIcQuick = new(Warmup: 0, Repeat: 1, PerSample: AdIcImages);
     private static readonly Plan CurvesFull = new(Warmup: 1, Repeat: 2, PerSample: CurveImages);
     private static readonly Plan CurvesQuick = new(Warmup: 0, Repeat: 1, PerSample: CurveImages);
+    private static readonly Plan RoadFull = new(Warmup: 1, Repeat: 1, PerSample: RoadImages);
+    private static readonly Plan RoadQuick = new(Warmup: 0, Repeat: 1, PerSample: RoadImages);
 
     /// <inheritdoc/>
     public override IEnumerable<Workload> Workloads()
     {
         yield return new($"evaluate_ad_ic_3keep_resnet50_{Size}", Units.ImagesPerSecond, AdIcFull, AdIcQuick, AdIc, Target);
         yield return new($"evaluate_deletion_insertion_{Size * Size / Step}steps_resnet50_{Size}", Units.ImagesPerSecond, CurvesFull, CurvesQuick, Curves, Target);
+        yield return new($"evaluate_road_morf_lerf_{Road.DefaultRemovedPercent.Length}pct_resnet50_{Size}", Units.ImagesPerSecond, RoadFull, RoadQuick, RoadBoth, Target);
     }
 
     /// <summary>AD and IC at the three keep levels, as MethodAccumulator.KeepLevels computes them.</summary>
@@ -74,6 +82,14 @@ public sealed class EvaluateSuite : Suite
         using var clean = Predictions.Of(scorer, raw);
         _ = DeletionInsertion.Evaluate(scorer, raw, maps, clean, DeletionInsertion.Kind.Deletion, Step).Auc;
         _ = DeletionInsertion.Evaluate(scorer, raw, maps, clean, DeletionInsertion.Kind.Insertion, Step).Auc;
+    });
+
+    /// <summary>ROAD MoRF and LeRF at the default percentages, as MethodAccumulator.RoadOrder computes them.</summary>
+    private static Measurement RoadBoth(Plan plan) => Measure(plan, (scorer, raw, maps) =>
+    {
+        using var clean = Predictions.Of(scorer, raw);
+        _ = Road.Evaluate(scorer, raw, maps, clean, Road.Order.MostRelevantFirst, Road.DefaultRemovedPercent, seed: 1).MeanAccuracy;
+        _ = Road.Evaluate(scorer, raw, maps, clean, Road.Order.LeastRelevantFirst, Road.DefaultRemovedPercent, seed: 2).MeanAccuracy;
     });
 
     private static Measurement Measure(Plan plan, Action<ModelScorer, Tensor, Tensor> body)

@@ -39,7 +39,16 @@ public static class Road
     public static readonly int[] DefaultRemovedPercent = [10, 20, 30, 40, 50, 70, 90];
 
     /// <summary>Evaluates ROAD on raw images [N, C, H, W] and maps [N, H, W].</summary>
-    public static Result Evaluate(ModelScorer model, Tensor rawImages, Tensor maps, Predictions clean, Order order, IReadOnlyList<int>? removedPercent = null, ulong seed = 0, Action<int>? progress = null)
+    /// <param name="model">Scores the imputed images (normalises them first).</param>
+    /// <param name="rawImages">Raw [0, 1] images [N, C, H, W].</param>
+    /// <param name="maps">Saliency maps [N, H, W].</param>
+    /// <param name="clean">The predictions on the clean images.</param>
+    /// <param name="order">MoRF or LeRF.</param>
+    /// <param name="removedPercent">Percentages of pixels removed (1…99); default <see cref="DefaultRemovedPercent"/>.</param>
+    /// <param name="seed">Seed of the imputation noise.</param>
+    /// <param name="progress">Called with the number of percentages done.</param>
+    /// <param name="noiseStd">Standard deviation of the imputation noise (ROAD's 0.01; 0 fixes the noise, for comparisons).</param>
+    public static Result Evaluate(ModelScorer model, Tensor rawImages, Tensor maps, Predictions clean, Order order, IReadOnlyList<int>? removedPercent = null, ulong seed = 0, Action<int>? progress = null, double noiseStd = NoisyLinearImputation.DefaultNoiseStd)
     {
         MapChecks.RequireMatching(rawImages, maps);
         var percents = (removedPercent ?? DefaultRemovedPercent).ToArray();
@@ -55,7 +64,7 @@ public static class Road
             using var scope = DisposeScope.Enter();
             var count = (long)Math.Round(percents[q] / 100.0 * h * w, MidpointRounding.AwayFromZero);
             var removed = ranks.Lt(count).View(-1, h, w);
-            var imputed = NoisyLinearImputation.Impute(rawImages, removed, generator);
+            var imputed = NoisyLinearImputation.Impute(rawImages, removed, generator, noiseStd);
             var probabilities = model.Probabilities(imputed);
             var same = probabilities.Argmax(1).Eq(clean.Classes);
             kept[q] = same.ToArray<bool>();
