@@ -84,9 +84,7 @@ public sealed class Sample : IDisposable
     {
         if (EvidenceMask is null && ConceptMasks is null)
         {
-            var result = transform.Apply(Image, generator);
-            if (ReferenceEquals(result, Image))
-                throw new InvalidOperationException($"{transform.GetType().Name}.Apply returned its input object; a transform must return a new tensor");
+            var result = ApplyStep(transform, Image, generator);
             Image.Dispose();
             Image = result;
             return;
@@ -99,9 +97,7 @@ public sealed class Sample : IDisposable
         {
             foreach (var step in Steps(transform))
             {
-                var next = step.Apply(image, generator);
-                if (ReferenceEquals(next, image))
-                    throw new InvalidOperationException($"{step.GetType().Name}.Apply returned its input object; a transform must return a new tensor");
+                var next = ApplyStep(step, image, generator);
                 var before = image.Shape;
                 if (next.Dim != 3 || next.Size(1) != before[1] || next.Size(2) != before[2])
                 {
@@ -131,6 +127,15 @@ public sealed class Sample : IDisposable
         if (!ReferenceEquals(image, Image)) { Image.Dispose(); Image = image; }
         if (!ReferenceEquals(evidence, EvidenceMask)) { EvidenceMask!.Dispose(); EvidenceMask = evidence; }
         if (!ReferenceEquals(concepts, ConceptMasks)) { ConceptMasks!.Dispose(); ConceptMasks = concepts; }
+    }
+
+    // One transform's result, which must be a new tensor: the caller disposes the input it replaces.
+    private static Tensor ApplyStep(ITransform transform, Tensor input, Generator? generator)
+    {
+        var result = transform.Apply(input, generator);
+        if (ReferenceEquals(result, input))
+            throw new InvalidOperationException($"{transform.GetType().Name}.Apply returned its input object; a transform must return a new tensor");
+        return result;
     }
 
     // A Compose is unrolled (recursively) so that each of its steps can be checked and followed.
