@@ -42,11 +42,12 @@ public sealed class AblationCam(Classifier model, ExplainerOptions options)
         for (var i = 0; i < n; i++)
         {
             var image = a.Narrow(0, i, 1);   // [1, K, h, w]
+            var input = layer.Images.Narrow(0, i, 1);   // the model input, for a head that reads it (LFI-CAM's branch)
             // y^c_k for every k: copies of A with channel k zeroed, in batches, through the head.
             ablated[i] = Batching.Map(channels, Options.BatchSize, ks =>
             {
                 var keep = Functional.OneHot(ks, k).LogicalNot().To(a.DType).View(ks.Size(0), k, 1, 1);
-                return TargetScores.Of(split.Head.Call(image.Mul(keep)), targets[i], Score);
+                return TargetScores.Of(split.Head.Forward(image.Mul(keep), input), targets[i], Score);
             });
         }
         using var yk = Tensor.Stack(ablated);   // [N, K]

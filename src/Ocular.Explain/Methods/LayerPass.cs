@@ -66,7 +66,7 @@ internal sealed class LayerPass : IDisposable
     /// <summary>The layers whose outputs are feature maps that can be explained: every split point before the flatten.</summary>
     public static IReadOnlyList<string> ExplainableLayers(Classifier model)
     {
-        var flatten = model.Stages.ToList().FindIndex(s => !s.IsLayer);
+        var flatten = model.Stages.ToList().FindIndex(s => !s.KeepsFeatureMaps);
         var beforeFlatten = flatten < 0 ? model.Stages : model.Stages.Take(flatten);
         var roots = beforeFlatten.Where(s => s.IsLayer).Select(s => s.Name).ToHashSet();
         return [.. model.SplitPoints.Where(p => roots.Contains(p) || roots.Any(r => p.StartsWith(r + ".", StringComparison.Ordinal)))];
@@ -84,15 +84,16 @@ internal sealed class LayerPass : IDisposable
         using var scope = DisposeScope.Enter();
         var acts = new Tensor[layers.Count];
         using var split = new SplitParts(model.Split(layers[0]));
+        var input = MemoryLayout.ChannelsLast(images);
         using (Autograd.NoGrad())
-            acts[0] = split.Trunk.Call(MemoryLayout.ChannelsLast(images));
+            acts[0] = split.Trunk.Call(input);
         CheckFeatureMap(model, layers[0], acts[0]);
 
         using var mode = gradients ? Autograd.EnableGrad() : Autograd.NoGrad();
         if (gradients) acts[0].RequiresGrad_();
         for (var j = 1; j < layers.Count; j++)
         {
-            acts[j] = RunSegment(model, stages.Skip(positions[j - 1] + 1).Take(positions[j] - positions[j - 1]).ToList(), acts[j - 1], layers[j]);
+            acts[j] = RunSegment(model, stages.Skip(positions[j - 1] + 1).Take(positions[j] - positions[j - 1]).ToList(), acts[j - 1], layers[j], input);
             CheckFeatureMap(model, layers[j], acts[j]);
         }
 
@@ -101,7 +102,7 @@ internal sealed class LayerPass : IDisposable
         if (gradients || logits)
         {
             using var tail = new SplitParts(model.Split(layers[^1]));
-            output = tail.Head.Call(acts[^1]);
+            output = tail.Head.Forward(acts[^1], input);
         }
         if (gradients)
         {
@@ -124,17 +125,20 @@ internal sealed class LayerPass : IDisposable
             throw new ArgumentException($"layer '{layer}' of {model.Architecture} outputs {Tensor.ShapeString(a.Shape)}, not feature maps [N, C, h, w]: choose a convolutional layer");
     }
 
-    /// <summary>Runs consecutive layer stages on <paramref name="input"/> (never overwriting it), as <see cref="ClassifierPart"/> does.</summary>
-    private static Tensor RunSegment(Classifier model, IReadOnlyList<ClassifierStage> segment, Tensor input, string layer)
+    /// <summary>
+    /// Runs consecutive feature-map stages on <paramref name="input"/> (never overwriting it), as <see cref="ClassifierPart"/>
+    /// does; <paramref name="image"/> is the model input, for a stage that reads it (LFI-CAM's branch).
+    /// </summary>
+    private static Tensor RunSegment(Classifier model, IReadOnlyList<ClassifierStage> segment, Tensor input, string layer, Tensor image)
     {
-        if (segment.Any(s => !s.IsLayer))
+        if (segment.Any(s => !s.KeepsFeatureMaps))
             throw new ArgumentException($"layer '{layer}' of {model.Architecture} comes after the feature maps are flattened: choose a convolutional layer");
         var x = input;
-        if (segment.Count > 0 && model.GetSubmodule(segment[0].Name) is ReLU { Inplace: true })
+        if (segment.Count > 0 && segment[0].IsLayer && model.GetSubmodule(segment[0].Name) is ReLU { Inplace: true })
             x = input.Clone();
         foreach (var stage in segment)
         {
-            var next = model.GetSubmodule(stage.Name).Call(x);
+            var next = stage.Apply(model, x, image);
             if (!ReferenceEquals(x, input)) x.Dispose();
             x = next;
         }

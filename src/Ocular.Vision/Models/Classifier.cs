@@ -64,7 +64,7 @@ public abstract class Classifier : Module
     public IReadOnlyList<string> LayerPaths => [.. NamedModules().Skip(1).Select(m => m.Path)];
 
     /// <summary>Logits [N, classes] for images [N, C, H, W]: runs <see cref="Stages"/> in order.</summary>
-    public override Tensor Forward(Tensor input) => ClassifierPart.Run(this, Stages, input, protectInput: false);
+    public override Tensor Forward(Tensor input) => ClassifierPart.Run(this, Stages, input, protectInput: false, image: input);
 
     // ------------------------------------------------------------ fine-tuning
 
@@ -117,7 +117,7 @@ public abstract class Classifier : Module
         {
             var i = stages.FindIndex(s => s.IsLayer && s.Name == layerPath);
             if (i >= 0)
-                return new ModelSplit(layerPath, new ClassifierPart(this, stages.Take(i + 1)), new ClassifierPart(this, stages.Skip(i + 1)));
+                return new ModelSplit(layerPath, new ClassifierPart(this, stages.Take(i + 1), startsAtInput: true), new ClassifierPart(this, stages.Skip(i + 1), startsAtInput: false));
             var j = stages.FindIndex(s => s.IsLayer && layerPath.StartsWith(s.Name + ".", StringComparison.Ordinal));
             if (j < 0)
                 throw new LayerSplitException(layerPath, $"cannot split {Architecture} at '{layerPath}': the layer is not part of the forward pass's stages ({string.Join(", ", stages)})", []);

@@ -14,11 +14,13 @@ public sealed class ClassifierPart : Module
 {
     private readonly Classifier _model;
     private readonly ClassifierStage[] _stages;
+    private readonly bool _startsAtInput;
 
-    internal ClassifierPart(Classifier model, IEnumerable<ClassifierStage> stages)
+    internal ClassifierPart(Classifier model, IEnumerable<ClassifierStage> stages, bool startsAtInput)
     {
         _model = model;
         _stages = [.. stages];
+        _startsAtInput = startsAtInput;
     }
 
     /// <summary>The model whose layers this part runs.</summary>
@@ -28,20 +30,34 @@ public sealed class ClassifierPart : Module
     public IReadOnlyList<ClassifierStage> Stages => _stages;
 
     /// <summary>
+    /// Whether a stage of this part reads the model's input image (LFI-CAM's branch), so that a part that does not
+    /// start at the input must be run with <see cref="Forward(Tensor, Tensor)"/>.
+    /// </summary>
+    public bool NeedsImage => !_startsAtInput && _stages.Any(s => s.NeedsImage);
+
+    /// <summary>
     /// Runs the stages. The input is never overwritten: when the first stage is an in-place ReLU
     /// (a head that starts right after a convolution or batch norm), it runs on a copy.
     /// </summary>
-    public override Tensor Forward(Tensor input) => Run(_model, _stages, input, protectInput: true);
+    /// <exception cref="InvalidOperationException">The part <see cref="NeedsImage"/>.</exception>
+    public override Tensor Forward(Tensor input) => Run(_model, _stages, input, protectInput: true, _startsAtInput ? input : null);
+
+    /// <summary>
+    /// Runs the stages on <paramref name="input"/> (this part's input, e.g. a layer's feature maps) for the model input
+    /// <paramref name="image"/> [N or 1, C, H, W] that produced it (normalised, as the model takes it); an image batch of
+    /// one broadcasts over the input's batch (Ablation-CAM's ablated copies of one image's maps).
+    /// </summary>
+    public Tensor Forward(Tensor input, Tensor image) => Run(_model, _stages, input, protectInput: true, _startsAtInput ? input : image);
 
     /// <summary>Runs <paramref name="stages"/> of <paramref name="model"/> in order, freeing intermediate results.</summary>
-    internal static Tensor Run(Classifier model, IReadOnlyList<ClassifierStage> stages, Tensor input, bool protectInput)
+    internal static Tensor Run(Classifier model, IReadOnlyList<ClassifierStage> stages, Tensor input, bool protectInput, Tensor? image)
     {
         var x = input;
         if (protectInput && stages.Count > 0 && stages[0].IsLayer && model.GetSubmodule(stages[0].Name) is ReLU { Inplace: true })
             x = input.Clone();
         foreach (var stage in stages)
         {
-            var next = stage.Apply(model, x);
+            var next = stage.Apply(model, x, image);
             if (!ReferenceEquals(x, input) && !ReferenceEquals(next, x)) x.Dispose();
             x = next;
         }

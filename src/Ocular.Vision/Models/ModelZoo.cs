@@ -1,4 +1,5 @@
 using System.Globalization;
+using Ocular.Vision.Models.Attention;
 
 namespace Ocular.Vision.Models;
 
@@ -31,7 +32,8 @@ public sealed record ArchitectureInfo(string Name, string Family, string Descrip
 /// <summary>
 /// The model registry: creates every architecture of the zoo by name — resnet18/34/50/101/152,
 /// vgg11/13/16/19 and their <c>_bn</c> variants, alexnet (torchvision's definitions),
-/// <c>cifar_resnet&lt;depth&gt;</c> for any depth 6n + 2 (bearpaw/ABN/LFI-CAM), and compact_cnn.
+/// <c>cifar_resnet&lt;depth&gt;</c> for any depth 6n + 2 (bearpaw/ABN/LFI-CAM), compact_cnn, and the classifiers with
+/// a built-in attention map, <c>lficam_&lt;backbone&gt;</c> and <c>abn_&lt;backbone&gt;</c> (<see cref="Attention.AttentionArchitectures"/>).
 /// </summary>
 public static class ModelZoo
 {
@@ -42,7 +44,7 @@ public static class ModelZoo
 
     /// <summary>The listed architectures, in display order (the CIFAR ResNet appears with its common depths; any depth 6n + 2 can be created).</summary>
     public static IReadOnlyList<ArchitectureInfo> Architectures { get; } =
-        [.. Fixed.Take(Fixed.Length - 1), .. ListedCifarDepths.Select(CifarInfo), Fixed[^1]];
+        [.. Fixed.Take(Fixed.Length - 1), .. ListedCifarDepths.Select(CifarInfo), Fixed[^1], .. AttentionArchitectures.Listed.Select(Describe)];
 
     /// <summary>The listed names.</summary>
     public static IReadOnlyList<string> Names => [.. Architectures.Select(a => a.Name)];
@@ -74,6 +76,7 @@ public static class ModelZoo
         var key = name.Trim().ToLowerInvariant();
         info = Fixed.FirstOrDefault(a => a.Name == key)!;
         if (info is not null) return true;
+        if (AttentionArchitectures.TryDescribe(key, out info)) return true;
         if (key.StartsWith(CifarPrefix, StringComparison.Ordinal)
             && int.TryParse(key.AsSpan(CifarPrefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out var depth)
             && depth >= 8 && (depth - 2) % 6 == 0
@@ -113,11 +116,7 @@ public static class ModelZoo
                 Counter = (n, c) => ResNet.CountParameters(block, layers, n, c),
             });
         }
-        AddResNet("resnet18", ResidualBlockKind.Basic, [2, 2, 2, 2]);
-        AddResNet("resnet34", ResidualBlockKind.Basic, [3, 4, 6, 3]);
-        AddResNet("resnet50", ResidualBlockKind.Bottleneck, [3, 4, 6, 3]);
-        AddResNet("resnet101", ResidualBlockKind.Bottleneck, [3, 4, 23, 3]);
-        AddResNet("resnet152", ResidualBlockKind.Bottleneck, [3, 8, 36, 3]);
+        foreach (var (name, (block, layers)) in ResNet.Configurations) AddResNet(name, block, layers);
 
         foreach (var (depth, config) in new[] { (11, Vgg.ConfigA), (13, Vgg.ConfigB), (16, Vgg.ConfigD), (19, Vgg.ConfigE) })
         {

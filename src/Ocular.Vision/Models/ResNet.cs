@@ -30,6 +30,7 @@ public sealed class ResNet : Classifier
     {
         if (layers.Length != 4) throw new ArgumentException($"a ResNet has 4 stages, got {layers.Length} block counts", nameof(layers));
         Block = block;
+        BlockCounts = [.. layers];
         long inplanes = 64;
         RegisterModule("conv1", new Conv2d(inChannels, inplanes, 7, stemStride, 3, bias: false));
         RegisterModule("bn1", new BatchNorm2d(inplanes));
@@ -58,6 +59,20 @@ public sealed class ResNet : Classifier
 
     /// <summary>The residual block type.</summary>
     public ResidualBlockKind Block { get; }
+
+    /// <summary>The number of blocks in layer1..layer4.</summary>
+    public IReadOnlyList<int> BlockCounts { get; }
+
+    /// <summary>torchvision's configurations by zoo name: the block type and the blocks of layer1..layer4.</summary>
+    public static IReadOnlyDictionary<string, (ResidualBlockKind Block, int[] Layers)> Configurations { get; } =
+        new Dictionary<string, (ResidualBlockKind, int[])>
+        {
+            ["resnet18"] = (ResidualBlockKind.Basic, [2, 2, 2, 2]),
+            ["resnet34"] = (ResidualBlockKind.Basic, [3, 4, 6, 3]),
+            ["resnet50"] = (ResidualBlockKind.Bottleneck, [3, 4, 6, 3]),
+            ["resnet101"] = (ResidualBlockKind.Bottleneck, [3, 4, 23, 3]),
+            ["resnet152"] = (ResidualBlockKind.Bottleneck, [3, 8, 36, 3]),
+        };
 
     /// <summary>ResNet-18: BasicBlock × [2, 2, 2, 2].</summary>
     public static ResNet ResNet18(int numClasses = 1000, int inChannels = 3) => new("resnet18", ResidualBlockKind.Basic, [2, 2, 2, 2], numClasses, inChannels);

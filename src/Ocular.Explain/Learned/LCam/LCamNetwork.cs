@@ -49,7 +49,14 @@ public sealed class LCamNetwork : IDisposable
             }
             classifier.Eval();
         }
-        if (variant == LCamVariant.Fm) _split = classifier.Split(Layers[0]);
+        if (variant == LCamVariant.Fm)
+        {
+            _split = classifier.Split(Layers[0]);
+            // Fm trains on cached features alone: a head that also reads the input image cannot be run from them.
+            if (_split.Head.NeedsImage)
+                throw new ArgumentException($"L-CAM-Fm runs {classifier.Architecture}'s layers after '{Layers[0]}' on the features alone, but they also read the input image " +
+                                            $"({string.Join(", ", _split.Head.Stages.Where(st => st.NeedsImage))}): use L-CAM-Img, or a layer after that stage");
+        }
     }
 
     /// <summary>
