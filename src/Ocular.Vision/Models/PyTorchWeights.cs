@@ -14,7 +14,12 @@ namespace Ocular.Vision.Models;
 /// shape from the model's (or the file has none): the model keeps its own (freshly initialised) head, as
 /// fine-tuning on other classes does.
 /// </param>
-public sealed record WeightsLoadReport(WeightsSource Source, StateDictReport Keys, int LoadedKeys, int ModelKeys, int? FileNumClasses, bool HeadSkipped)
+/// <param name="BranchFresh">
+/// True when <see cref="PyTorchWeights.LoadBackbone"/> loaded an attention classifier's backbone from a file without its
+/// attention branch (a torchvision ResNet): the branch keeps its fresh initialisation.
+/// </param>
+public sealed record WeightsLoadReport(WeightsSource Source, StateDictReport Keys, int LoadedKeys, int ModelKeys, int? FileNumClasses, bool HeadSkipped,
+    bool BranchFresh = false)
 {
     /// <summary>True when every key of the model was loaded, apart from a skipped head.</summary>
     public bool IsComplete => Keys.IsExactMatch;
@@ -23,6 +28,7 @@ public sealed record WeightsLoadReport(WeightsSource Source, StateDictReport Key
     public override string ToString() =>
         $"loaded {LoadedKeys} of {ModelKeys} tensors from {Source.Path}"
         + (HeadSkipped ? FileNumClasses is { } k ? $"; head replaced ({k} classes in the file)" : "; the file has no head: the model keeps its own" : "")
+        + (BranchFresh ? "; the attention branch is not in the file: it keeps its fresh initialisation" : "")
         + (IsComplete ? "" : $"; not loaded: {Keys.Missing.Count} missing, {Keys.Unexpected.Count} unexpected, {Keys.WrongShape.Count} wrongly shaped");
 }
 
@@ -162,7 +168,17 @@ public static class PyTorchWeights
                     headKeys.Add(key);
                 }
             }
-            // The model's entries the file provides with the right shape (a skipped head not counted).
+            // An attention classifier initialised from its backbone's weights (a torchvision .pth, a zoo checkpoint): the
+            // branch the file lacks keeps its fresh initialisation (lfi-cam.md §2.3), as the head does.
+            var branchKeys = new HashSet<string>(StringComparer.Ordinal);
+            if (skipMismatchedHead && model is Attention.AttentionClassifier attention && !file.StateDict.Keys.Any(attention.IsBranchKey))
+                foreach (var key in own.Keys.Where(attention.IsBranchKey))
+                {
+                    state[key] = own[key];
+                    branchKeys.Add(key);
+                }
+            headKeys.UnionWith(branchKeys);
+            // The model's entries the file provides with the right shape (a skipped head and branch not counted).
             int Matching(StateDictReport r) => own.Keys.Count(key => state.ContainsKey(key) && !headKeys.Contains(key)) - r.WrongShape.Count;
 
             StateDictReport report;
@@ -178,7 +194,7 @@ public static class PyTorchWeights
                 report = model.LoadStateDict(state, strict: false);
             }
             var loaded = Matching(report);
-            return new WeightsLoadReport(file.Source, report, loaded, own.Count, fileClasses, headKeys.Count > 0);
+            return new WeightsLoadReport(file.Source, report, loaded, own.Count, fileClasses, headKeys.Count > branchKeys.Count, branchKeys.Count > 0);
         }
         finally
         {

@@ -94,10 +94,9 @@ public sealed class LfiCam : AttentionClassifier
         // Step 1: the grey guide, the mean of the normalised channels, resized to h×w (bilinear, align_corners=False).
         var guide = F.Interpolate(image.Mean([1], keepDim: true), new Pair(h, w), mode: InterpolationMode.Bilinear, alignCorners: false);
 
-        // Step 2: F min–max normalised per (sample, channel); a constant channel → 1, an exact 0 of F → 0; times the guide.
+        // Step 2: the normalised features times the guide.
         var flat = features.Reshape(n, c, h * w);
-        var normalised = MinMax(flat, constantKeepsValue: false).MaskedFill(flat.Eq(0), 0.0);
-        var guided = normalised.View(n, c, h, w).Mul(guide);
+        var guided = NormaliseFeatures(features).Mul(guide);
 
         // Step 3: the FIN, global average pool, softmax over channels.
         var x = guided;
@@ -109,12 +108,34 @@ public sealed class LfiCam : AttentionClassifier
         }
         var weights = F.Softmax(x.Mean([2, 3]), 1);                                   // w [N, C]
 
-        // Step 4: A = ReLU(Σ_c w_c F_c) on the raw F, min–max per sample; a constant map keeps its value.
-        var map = MinMax(weights.Unsqueeze(1).Bmm(flat).Relu(), constantKeepsValue: true).View(n, 1, h, w);
+        // Step 4: A = ReLU(Σ_c w_c F_c) on the raw F, min–max per sample.
+        var map = NormaliseMap(weights.Unsqueeze(1).Bmm(flat).Relu().View(n, 1, h, w));
 
         // Step 5: F′ = A ⊙ F + F.
         var reweighted = features.Mul(map).Add(features);
         return new BranchOutput(scope.Keep(reweighted), scope.Keep(map), scope.Keep(weights));
+    }
+
+    /// <summary>
+    /// §2.2 step 2 before the guide: F [N, C, h, w] min–max normalised over space per (sample, channel); a constant
+    /// channel gives 1 (the original's NaN rule), and wherever F is exactly 0 the result is 0.
+    /// </summary>
+    public static Tensor NormaliseFeatures(Tensor features)
+    {
+        ArgumentNullException.ThrowIfNull(features);
+        using var scope = DisposeScope.Enter();
+        var flat = features.Reshape(features.Size(0), features.Size(1), -1);
+        var normalised = MinMax(flat, constantKeepsValue: false).MaskedFill(flat.Eq(0), 0.0);
+        return scope.Keep(normalised.View(features.Shape));
+    }
+
+    /// <summary>§2.2 step 4's normalisation: a map [N, 1, h, w] min–max normalised per sample; a constant map keeps its value.</summary>
+    public static Tensor NormaliseMap(Tensor map)
+    {
+        ArgumentNullException.ThrowIfNull(map);
+        using var scope = DisposeScope.Enter();
+        var flat = map.Reshape(map.Size(0), map.Size(1), -1);
+        return scope.Keep(MinMax(flat, constantKeepsValue: true).View(map.Shape));
     }
 
     /// <summary>
