@@ -1,7 +1,9 @@
 using Ocular.Explain.Baselines;
+using Ocular.Explain.Learned.AttentionMap;
 using Ocular.Explain.Learned.LCam;
 using Ocular.Explain.Methods;
 using Ocular.Vision.Models;
+using Ocular.Vision.Models.Attention;
 
 namespace Ocular.Explain;
 
@@ -40,6 +42,10 @@ public static class ExplainerRegistry
         new("rise", "RISE: scores of the input under random masks (Petsiuk et al. 2018)", "perturbation", false, (m, o) => new Rise(m, o)),
         new(RandomExplainer.MethodName, "random maps: the floor every metric should beat (a sanity baseline)", "baseline", false, (_, o) => new RandomExplainer(o.Seed)),
         new(CentreGaussianExplainer.MethodName, "a Gaussian at the image centre: the centre-bias baseline", "baseline", false, (_, _) => new CentreGaussianExplainer()),
+        new(LfiCam.MethodName, "LFI-CAM: the class-agnostic map an lficam_* classifier computes in its forward pass (Lee et al. 2021)", "learned", false,
+            (m, o) => new AttentionMapExplainer(LfiCam.MethodName, m, o)),
+        new(Abn.MethodName, "ABN: the attention map an abn_* classifier computes in its forward pass (Fukui et al. 2019)", "learned", false,
+            (m, o) => new AttentionMapExplainer(Abn.MethodName, m, o)),
         new(LCamExplainer.MethodName, "L-CAM: a learned attention mechanism's class map; Fm, Img or TAME, from its checkpoint (Gkartzonika et al. 2022)", "learned", false,
             (m, o) => new LCamExplainer(m, o)),
     ];

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Ocular.Cli.Rendering;
 using Ocular.Vision.Datasets;
+using Ocular.Vision.Models.Attention;
 using Ocular.Vision.Training;
 using Spectre.Console;
 
@@ -26,6 +27,12 @@ internal static class TrainCommand
     private static readonly Option<double?> LabelSmoothing = new("--label-smoothing") { Description = "cross-entropy label smoothing (default 0)" };
     private static readonly Option<string?> Augment = new("--augment") { Description = "default (the data set's augmentation, see docs/training.md) or none" };
     private static readonly Option<int?> InputSize = new("--input-size") { Description = "square input side (default: the data set's image size; 224 for folder and list)" };
+    private static readonly Option<string?> Attention = new("--attention") { Description = "attach a built-in attention map to the --arch backbone: lfi-cam or abn (the model is then lficam_ARCH or abn_ARCH; see docs/lficam.md)" };
+    private static readonly Option<int?> Conv1Stride = new("--conv1-stride") { Description = "LFI-CAM on a torchvision ResNet: conv1 stride 1 (default, 14×14 maps at 224 px, the reference revision) or 2 (7×7, torchvision's)" };
+    private static readonly Option<string?> FinRelu = new("--fin-relu") { Description = "LFI-CAM's FIN ReLUs: every (after every BN; default for torchvision ResNets) or 2-and-4 (after BN 2 and 4; default for the CIFAR ResNet and compact CNN)" };
+    private static readonly Option<bool> SelectOnTest = new("--select-on-test") { Description = "select the best epoch on the test split and train on the whole training split, as the original LFI-CAM/ABN scripts (default: on a validation split carved from the training split)" };
+    private static readonly Option<double?> ValidationFraction = new("--validation-fraction") { Description = "the fraction of the training split held out to select the best epoch (default 0.1, fixed seed)" };
+    private static readonly Option<string?> Preset = new("--preset") { Description = $"a documented recipe filling the options not given: {string.Join(", ", TrainingPreset.All.Select(p => p.Name))} (docs/lficam.md)" };
 
     private static readonly TrainingRunOptions RunOptions = new(10, "seed of initialisation, data order, augmentation and dropout");
 
@@ -33,7 +40,7 @@ internal static class TrainCommand
     {
         var classifier = new Command("classifier", "Train or fine-tune an image classifier into a run directory (config.json, metrics, last/best checkpoints)");
         Option[] all = [Data, Arch, Weights, FreezeBackbone, BatchSize, Lr, Optimizer, Momentum, Nesterov, WeightDecay, Schedule,
-            LabelSmoothing, Augment, InputSize];
+            LabelSmoothing, Augment, InputSize, Attention, Conv1Stride, FinRelu, SelectOnTest, ValidationFraction, Preset];
         foreach (var option in all.Concat(RunOptions.All)) classifier.Options.Add(option);
         classifier.SetAction(parse => Run(parse, all));
         var train = new Command("train", "Train models (classifier, l-cam)");
@@ -42,29 +49,55 @@ internal static class TrainCommand
         return train;
     }
 
+    // --arch with --attention (and LFI-CAM's options) names the attention classifier of the zoo (lficam_resnet50, abn_cifar_resnet110).
+    private static string? ArchitectureName(ParseResult parse)
+    {
+        var arch = parse.GetValue(Arch);
+        var attention = parse.GetValue(Attention);
+        var stride = parse.GetValue(Conv1Stride);
+        var relu = parse.GetValue(FinRelu);
+        if (attention is null)
+        {
+            if (stride is not null || relu is not null) throw new ArgumentException("--conv1-stride and --fin-relu are LFI-CAM options: give --attention lfi-cam");
+            return arch;
+        }
+        if (arch is null) throw new ArgumentException("--attention needs the backbone: give --arch (e.g. --arch resnet18 --attention lfi-cam)");
+        FinReluPattern? pattern = relu?.Trim().ToLowerInvariant() switch
+        {
+            null => null,
+            "every" => FinReluPattern.AfterEveryBn,
+            "2-and-4" => FinReluPattern.AfterBn2And4,
+            _ => throw new ArgumentException($"--fin-relu must be every or 2-and-4, got '{relu}'"),
+        };
+        return AttentionArchitectures.Name(arch.Trim().ToLowerInvariant(), attention, stride, pattern);
+    }
+
     private static int Run(ParseResult parse, Option[] all)
     {
         var resume = RunOptions.ReadResume(parse, all);
         TrainingOptions? options = null;
         if (resume is null)
         {
+            var preset = parse.GetValue(Preset) is { } presetName ? TrainingPreset.Find(presetName) : null;
             options = new TrainingOptions
             {
                 Data = parse.GetValue(Data) ?? throw new ArgumentException($"--data is required; accepted: {DataSpec.Accepted}"),
-                Architecture = parse.GetValue(Arch),
+                Architecture = ArchitectureName(parse),
                 Weights = parse.GetValue(Weights),
                 FreezeBackbone = parse.GetValue(FreezeBackbone),
-                Epochs = RunOptions.EpochsOr(parse),
-                BatchSize = parse.GetValue(BatchSize) ?? 64,
-                LearningRate = parse.GetValue(Lr),
+                Epochs = parse.GetValue(RunOptions.Epochs) ?? preset?.Epochs ?? RunOptions.EpochsOr(parse),
+                BatchSize = parse.GetValue(BatchSize) ?? preset?.BatchSize ?? 64,
+                LearningRate = parse.GetValue(Lr) ?? (preset is null ? null : TrainingPreset.LearningRate),
                 Optimizer = parse.GetValue(Optimizer) ?? "sgd",
                 Momentum = parse.GetValue(Momentum) ?? 0.9,
                 Nesterov = parse.GetValue(Nesterov),
-                WeightDecay = parse.GetValue(WeightDecay),
-                Schedule = parse.GetValue(Schedule) ?? "constant",
+                WeightDecay = parse.GetValue(WeightDecay) ?? preset?.WeightDecay,
+                Schedule = parse.GetValue(Schedule) ?? preset?.Schedule ?? "constant",
                 LabelSmoothing = parse.GetValue(LabelSmoothing) ?? 0,
                 Augment = parse.GetValue(Augment) ?? "default",
-                InputSize = parse.GetValue(InputSize),
+                InputSize = parse.GetValue(InputSize) ?? preset?.InputSize,
+                SelectOnTest = parse.GetValue(SelectOnTest),
+                ValidationFraction = parse.GetValue(ValidationFraction) ?? ValidationSplit.DefaultFraction,
                 Seed = parse.GetValue(RunOptions.Seed) ?? 0,
                 Workers = parse.GetValue(RunOptions.Workers) ?? 2,
                 TensorBoard = parse.GetValue(RunOptions.TensorBoard),

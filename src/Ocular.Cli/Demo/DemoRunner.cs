@@ -191,7 +191,7 @@ internal sealed class DemoRunner(DemoSettings settings, string outputDirectory)
             ["quick"] = settings.Quick,
             ["seed"] = settings.Seed,
             ["threads"] = settings.Threads,
-            ["classifier"] = new JsonObject { ["checkpoint"] = Path.GetRelativePath(outputDirectory, classifier.BestCheckpoint), ["test_top1"] = classifier.BestTop1 },
+            ["classifier"] = new JsonObject { ["checkpoint"] = Path.GetRelativePath(outputDirectory, classifier.BestCheckpoint), ["test_top1"] = classifier.BestTestTop1, ["selected_on"] = classifier.SelectedOn },
             ["methods"] = new JsonArray([.. result.Methods.Select(m => (JsonNode)m.Name)]),
             ["stages"] = new JsonArray([.. _times.Select(t => (JsonNode)new JsonObject { ["stage"] = t.Stage, ["seconds"] = Math.Round(t.Seconds, 1) })]),
             ["seconds"] = Math.Round(_clock.Elapsed.TotalSeconds, 1),

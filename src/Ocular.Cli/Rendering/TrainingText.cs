@@ -18,25 +18,34 @@ internal static class TrainingText
         };
         var trained = run.TrainableParameters == run.Parameters ? "" : $", {run.TrainableParameters.ToString("N0", Inv)} trained";
         return $"run {run.RunDirectory}: {run.Architecture} ({run.Parameters.ToString("N0", Inv)} parameters{trained}) on {o.Data}: " +
-               $"{run.TrainImages} train / {run.TestImages} test images, {run.ClassNames.Count} classes, input {run.Recipe.InputSize}, " +
+               $"{run.TrainImages} train / {Selection(run)}{run.TestImages} test images, {run.ClassNames.Count} classes, input {run.Recipe.InputSize}, " +
                $"augmentation {run.Recipe.Augmentation}; {optimizer} wd {o.EffectiveWeightDecay.ToString(Inv)}, schedule {o.Schedule}, " +
                $"{o.Epochs} epochs of {run.BatchesPerEpoch} batches of {o.BatchSize}; seed {o.Seed}, {run.Threads} threads, {o.Workers} workers" +
                (run.StartEpoch > 0 ? $"; resuming after epoch {run.StartEpoch}" : "");
     }
 
+    private static string Selection(TrainingRunInfo run) =>
+        run.ValidationImages > 0 ? $"{run.ValidationImages} validation (selects the best epoch) / " : "";
+
     public static string Epoch(EpochMetrics m)
     {
         var width = m.Epochs.ToString(Inv).Length;
+        var validation = double.IsNaN(m.ValidationTop1) ? "" : string.Create(Inv, $"val top-1 {m.ValidationTop1:F2}%  ");
         return string.Create(Inv,
-            $"epoch {m.Epoch.ToString(Inv).PadLeft(width)}/{m.Epochs}  train loss {m.TrainLoss:F4} acc {m.TrainAccuracy:F2}%  " +
+            $"epoch {m.Epoch.ToString(Inv).PadLeft(width)}/{m.Epochs}  train loss {m.TrainLoss:F4} acc {m.TrainAccuracy:F2}%  {validation}" +
             $"test loss {m.TestLoss:F4} top-1 {m.TestTop1:F2}% top-5 {m.TestTop5:F2}%  lr {m.LearningRate:G4}  " +
             $"{m.ImagesPerSecond:F0} img/s  {m.Seconds:F1} s{(m.IsBest ? "  best" : "")}");
     }
 
-    public static string Done(TrainingResult r) =>
-        r.Epochs.Count == 0
-            ? $"the run in {r.RunDirectory} is already complete ({r.CompletedEpochs} epochs; best test top-1 {r.BestTop1.ToString("F2", Inv)}% at epoch {r.BestEpoch})"
-            : $"done: best test top-1 {r.BestTop1.ToString("F2", Inv)}% at epoch {r.BestEpoch} → {r.BestCheckpoint}; last → {r.LastCheckpoint}";
+    public static string Done(TrainingResult r)
+    {
+        var best = r.SelectedOn == "test"
+            ? $"best test top-1 {r.BestTop1.ToString("F2", Inv)}% at epoch {r.BestEpoch} (selected on the test split)"
+            : $"best epoch {r.BestEpoch} (validation top-1 {r.BestTop1.ToString("F2", Inv)}%): test top-1 {r.BestTestTop1.ToString("F2", Inv)}%";
+        return r.Epochs.Count == 0
+            ? $"the run in {r.RunDirectory} is already complete ({r.CompletedEpochs} epochs; {best})"
+            : $"done: {best} → {r.BestCheckpoint}; last → {r.LastCheckpoint}";
+    }
 
     /// <summary>The last line of an L-CAM training.</summary>
     public static string Done(Ocular.Explain.Learned.LCam.LCamTrainingResult r) =>

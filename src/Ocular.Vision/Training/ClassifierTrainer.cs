@@ -59,6 +59,8 @@ public static class ClassifierTrainer
         var run = new RunDirectory(runDirectory);
         var (options, threads) = run.ReadConfig();
         options = options with { OutputDirectory = run.Path };
+        // A run started before model selection on a validation split selected on the test split: it goes on doing so.
+        if (!run.ConfigHas("select_on_test")) options = options with { SelectOnTest = true };
         var (newEpochs, newWorkers, changed) = ResumeChanges.Apply(run, options.Epochs, options.Schedule, options.Workers, epochs, workers, $"start a new run (e.g. --weights {run.LastCheckpoint})");
         options = options with { Epochs = newEpochs, Workers = newWorkers };
         options.Validate();

@@ -59,4 +59,8 @@ public sealed record TrainingBatchProgress(int Epoch, int Batch, int Batches, in
 /// <param name="StartEpoch">Epochs already complete (non-zero when resuming).</param>
 /// <param name="Threads">libtorch's intra-op threads.</param>
 public sealed record TrainingRunInfo(string RunDirectory, TrainingOptions Options, DataRecipe Recipe, string Architecture, long Parameters,
-    long TrainableParameters, IReadOnlyList<string> ClassNames, int TrainImages, int TestImages, int BatchesPerEpoch, int StartEpoch, int Threads);
+    long TrainableParameters, IReadOnlyList<string> ClassNames, int TrainImages, int TestImages, int BatchesPerEpoch, int StartEpoch, int Threads)
+{
+    /// <summary>The images of the validation split the best epoch is selected on (0 when the run selects on the test split).</summary>
+    public int ValidationImages { get; init; }
+}

@@ -79,6 +79,10 @@ public sealed class RunDirectory
         AtomicFile.WriteAllText(ConfigFile, config.ToJsonString(Json) + "\n");
     }
 
+    /// <summary>Whether the run's recorded options (<c>config.json</c>'s <c>options</c>) include <paramref name="key"/> (a snake_case name): false for an option added after the run started.</summary>
+    public bool ConfigHas(string key) =>
+        HoldsRun && JsonNode.Parse(File.ReadAllText(ConfigFile))?["options"]?.AsObject().ContainsKey(key) == true;
+
     /// <summary>Reads the options and the thread count of the run from <c>config.json</c>.</summary>
     /// <exception cref="FileNotFoundException">The directory holds no run.</exception>
     /// <exception cref="InvalidDataException">The file is malformed.</exception>

@@ -9,9 +9,10 @@ namespace Ocular.Vision.Training;
 
 /// <summary>Where a run stands after a complete epoch (kept in <c>last.ocular</c>).</summary>
 /// <param name="Epoch">Epochs completed (0 before the first).</param>
-/// <param name="BestTop1">The best test top-1 so far, in percent (−1 before the first epoch).</param>
+/// <param name="BestTop1">The best selection top-1 so far (validation, or test with <see cref="TrainingOptions.SelectOnTest"/>), in percent (−1 before the first epoch).</param>
 /// <param name="BestEpoch">The epoch that reached it (0 before the first epoch).</param>
-public sealed record TrainingState(int Epoch, double BestTop1, int BestEpoch);
+/// <param name="BestTestTop1">The test top-1 of that epoch, in percent (−1 before the first epoch).</param>
+public sealed record TrainingState(int Epoch, double BestTop1, int BestEpoch, double BestTestTop1);
 
 /// <summary>
 /// A classifier checkpoint that can resume training: the model (a normal <see cref="ClassifierCheckpoint"/>, usable
@@ -29,7 +30,7 @@ public static class TrainingCheckpoint
 
     /// <summary>Writes the checkpoint atomically.</summary>
     public static void Save(string path, Classifier model, ClassifierMetadata metadata, Optimizer optimizer, ILrScheduler scheduler, TrainingState state) =>
-        Save(optimizer, scheduler, new JsonObject { ["epoch"] = state.Epoch, ["best_top1"] = state.BestTop1, ["best_epoch"] = state.BestEpoch },
+        Save(optimizer, scheduler, new JsonObject { ["epoch"] = state.Epoch, ["best_top1"] = state.BestTop1, ["best_epoch"] = state.BestEpoch, ["best_test_top1"] = state.BestTestTop1 },
             (extra, meta) => ClassifierCheckpoint.Save(path, model, metadata, extra, meta));
 
     /// <summary>
@@ -102,7 +103,9 @@ public static class TrainingCheckpoint
     {
         try
         {
-            return new TrainingState(json["epoch"]!.GetValue<int>(), json["best_top1"]!.GetValue<double>(), json["best_epoch"]!.GetValue<int>());
+            // Runs written before model selection on a validation split selected on the test split: both figures are the test's.
+            var best = json["best_top1"]!.GetValue<double>();
+            return new TrainingState(json["epoch"]!.GetValue<int>(), best, json["best_epoch"]!.GetValue<int>(), json["best_test_top1"]?.GetValue<double>() ?? best);
         }
         catch (Exception e) when (e is NullReferenceException or InvalidOperationException or FormatException)
         {

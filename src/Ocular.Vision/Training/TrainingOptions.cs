@@ -72,6 +72,16 @@ public sealed record TrainingOptions
     /// <summary>The run directory (created; must not already hold a run unless resuming).</summary>
     public required string OutputDirectory { get; init; }
 
+    /// <summary>
+    /// Select the best epoch on the test split, as the original LFI-CAM and ABN scripts do (lfi-cam.md §7.13), and train
+    /// on the whole training split. By default (false) the best epoch is selected on a validation split of
+    /// <see cref="ValidationFraction"/> carved from the training split (<see cref="Datasets.ValidationSplit"/>).
+    /// </summary>
+    public bool SelectOnTest { get; init; }
+
+    /// <summary>The fraction of the training split held out for model selection (default 0.1); unused with <see cref="SelectOnTest"/>.</summary>
+    public double ValidationFraction { get; init; } = Datasets.ValidationSplit.DefaultFraction;
+
     /// <summary>The learning rate in effect (<see cref="LearningRate"/> or the optimizer's default).</summary>
     [JsonIgnore]
     public double EffectiveLearningRate => LearningRate ?? (Optimizer.Equals("sgd", StringComparison.OrdinalIgnoreCase) ? 0.1 : 1e-3);
@@ -102,6 +112,7 @@ public sealed record TrainingOptions
         Require(LabelSmoothing is >= 0 and < 1, $"--label-smoothing must be in [0, 1), got {LabelSmoothing}");
         Require(Augmentations.Contains(Augment.ToLowerInvariant()), $"unknown augmentation '{Augment}'; accepted: {string.Join(", ", Augmentations)}");
         Require(InputSize is null or >= 8, $"--input-size must be at least 8, got {InputSize}");
+        Require(SelectOnTest || ValidationFraction is > 0 and < 1, $"--validation-fraction must be in (0, 1), got {ValidationFraction}");
         Require(Workers >= 0, $"--workers must not be negative, got {Workers}");
         Require(!string.IsNullOrWhiteSpace(OutputDirectory), "no run directory given (--out RUN_DIR)");
         LrSchedule.Parse(Schedule);

@@ -7,6 +7,7 @@ using Ocular.Torch.Optim.LrSchedulers;
 using Ocular.Vision.Data;
 using Ocular.Vision.Datasets;
 using Ocular.Vision.Models;
+using Ocular.Vision.Models.Attention;
 using F = Ocular.Torch.Functional;
 
 namespace Ocular.Vision.Training;
@@ -25,8 +26,10 @@ internal sealed class TrainingSession(TrainingOptions options, RunDirectory run,
     public TrainingResult Run(CancellationToken cancellationToken)
     {
         var spec = DataSpec.Parse(options.Data);
-        var train = spec.Open(DataSplit.Train);
+        var fullTrain = spec.Open(DataSplit.Train);
         var test = spec.Open(DataSplit.Test);
+        // Model selection on a validation split carved from the training split (lfi-cam.md §7.13), unless asked for the original's.
+        var (train, validation) = options.SelectOnTest ? (fullTrain, null) : ValidationSplit.Carve(fullTrain, options.ValidationFraction);
         if (train.ClassNames.Count != test.ClassNames.Count)
             throw new DatasetException($"'{spec}': the training split has {train.ClassNames.Count} classes but the test split has {test.ClassNames.Count}", null);
         var recipe = DataRecipe.For(spec.Kind, train, options.InputSize, options.Augment);
@@ -41,7 +44,8 @@ internal sealed class TrainingSession(TrainingOptions options, RunDirectory run,
             progress.Message(PyTorchWeights.LoadBackbone(model, options.Weights).ToString());
         if (options.FreezeBackbone)
             foreach (var (path, parameter) in model.NamedParameters())
-                if (!path.StartsWith(model.HeadPath + ".", StringComparison.Ordinal)) parameter.RequiresGrad_(false);
+                if (!path.StartsWith(model.HeadPath + ".", StringComparison.Ordinal) && !(model is AttentionClassifier a && a.IsBranchKey(path)))
+                    parameter.RequiresGrad_(false);
         var trainable = model.Parameters().Where(p => p.RequiresGrad).ToList();
 
         var loader = new DataLoader(train, new DataLoaderOptions
@@ -65,7 +69,7 @@ internal sealed class TrainingSession(TrainingOptions options, RunDirectory run,
         else
         {
             run.WriteConfig(options, recipe);
-            state = new TrainingState(0, -1, 0);
+            state = new TrainingState(0, -1, 0, -1);
             TrainingCheckpoint.Save(run.LastCheckpoint, model, WithTraining(metadata, state, null), optimizer, scheduler, state);
         }
 
@@ -76,7 +80,10 @@ internal sealed class TrainingSession(TrainingOptions options, RunDirectory run,
         if (resuming) tensorBoard?.AddSessionStart(state.Epoch + 1);
 
         progress.RunStarted(new TrainingRunInfo(run.Path, options, recipe, architecture, model.Parameters().Sum(p => p.NumEl),
-            trainable.Sum(p => p.NumEl), classes, train.Count, test.Count, loader.BatchCount, state.Epoch, Engine.NumThreads));
+            trainable.Sum(p => p.NumEl), classes, train.Count, test.Count, loader.BatchCount, state.Epoch, Engine.NumThreads)
+        {
+            ValidationImages = validation?.Count ?? 0,
+        });
 
         var done = new List<EpochMetrics>();
         var testTransform = metadata.Preprocessing();
@@ -88,17 +95,27 @@ internal sealed class TrainingSession(TrainingOptions options, RunDirectory run,
                 var lr = optimizer.ParamGroups[0].Lr;
                 var (loss, accuracy, images, trainSeconds) = TrainEpoch(model, optimizer, scheduler, schedule, loader, epoch, cancellationToken);
                 if (!schedule.StepsPerBatch) scheduler.Step();
-                progress.EvaluationStarted(epoch, (test.Count + options.BatchSize - 1) / options.BatchSize);
+                int Batches(IImageDataset d) => (d.Count + options.BatchSize - 1) / options.BatchSize;
+                var validationBatches = validation is null ? 0 : Batches(validation);
+                var evaluationBatches = validationBatches + Batches(test);
+                progress.EvaluationStarted(epoch, evaluationBatches);
+                var validated = validation is null ? null : ClassifierEvaluation.Evaluate(model, validation, testTransform, options.BatchSize, options.Workers,
+                    (b, _) => progress.EvaluationBatchCompleted(epoch, b, evaluationBatches), cancellationToken);
                 var evaluation = ClassifierEvaluation.Evaluate(model, test, testTransform, options.BatchSize, options.Workers,
-                    (b, n) => progress.EvaluationBatchCompleted(epoch, b, n), cancellationToken);
-                var isBest = evaluation.Top1 > state.BestTop1;
+                    (b, _) => progress.EvaluationBatchCompleted(epoch, validationBatches + b, evaluationBatches), cancellationToken);
+                var selectionTop1 = (validated ?? evaluation).Top1;
+                var isBest = selectionTop1 > state.BestTop1;
                 var row = new EpochMetrics(epoch, options.Epochs, loss, accuracy, evaluation.Loss, evaluation.Top1, evaluation.Top5, lr,
-                    images / trainSeconds, trainSeconds, clock.Elapsed.TotalSeconds, isBest);
+                    images / trainSeconds, trainSeconds, clock.Elapsed.TotalSeconds, isBest)
+                {
+                    ValidationLoss = validated?.Loss ?? double.NaN,
+                    ValidationTop1 = validated?.Top1 ?? double.NaN,
+                };
 
                 // Order matters for resuming: metrics, then best, then last (a resumed run redoes the epochs after last's).
                 metrics.Append(row.ToRow());
                 tensorBoard?.AddScalars(row.Scalars(), epoch);
-                var next = isBest ? new TrainingState(epoch, evaluation.Top1, epoch) : state with { Epoch = epoch };
+                var next = isBest ? new TrainingState(epoch, selectionTop1, epoch, evaluation.Top1) : state with { Epoch = epoch };
                 if (isBest) ClassifierCheckpoint.Save(run.BestCheckpoint, model, WithTraining(metadata, next, row));
                 TrainingCheckpoint.Save(run.LastCheckpoint, model, WithTraining(metadata, next, row), optimizer, scheduler, next);
                 state = next;
@@ -110,7 +127,11 @@ internal sealed class TrainingSession(TrainingOptions options, RunDirectory run,
         {
             throw new TrainingInterruptedException(run.Path, state.Epoch, e);
         }
-        return new TrainingResult(run.Path, done, state.Epoch, state.BestTop1, state.BestEpoch, run.LastCheckpoint, run.BestCheckpoint);
+        return new TrainingResult(run.Path, done, state.Epoch, state.BestTop1, state.BestEpoch, run.LastCheckpoint, run.BestCheckpoint)
+        {
+            BestTestTop1 = state.BestTestTop1,
+            SelectedOn = options.SelectOnTest ? "test" : "validation",
+        };
     }
 
     private (double Loss, double Accuracy, int Images, double Seconds) TrainEpoch(Classifier model, Optimizer optimizer, LrScheduler scheduler,
@@ -129,8 +150,18 @@ internal sealed class TrainingSession(TrainingOptions options, RunDirectory run,
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 optimizer.ZeroGrad();
-                var logits = model.Call(batch.Images);
-                var loss = F.CrossEntropy(logits, batch.Labels, labelSmoothing: options.LabelSmoothing);
+                Tensor logits, loss;
+                if (model is AttentionClassifier attention)
+                {
+                    // LFI-CAM: CE of the logits; ABN: CE of the branch's and the perception branch's logits (lfi-cam.md §3, §4).
+                    var output = attention.ForwardWithAttention(batch.Images);
+                    (logits, loss) = (output.Logits, attention.Loss(output, batch.Labels, options.LabelSmoothing));
+                }
+                else
+                {
+                    logits = model.Call(batch.Images);
+                    loss = F.CrossEntropy(logits, batch.Labels, labelSmoothing: options.LabelSmoothing);
+                }
                 loss.Backward();
                 optimizer.Step();
                 if (schedule.StepsPerBatch) scheduler.Step();
@@ -170,6 +201,8 @@ internal sealed class TrainingSession(TrainingOptions options, RunDirectory run,
             ["test_top5"] = row?.TestTop5,
             ["best_top1"] = state.BestTop1 < 0 ? null : state.BestTop1,
             ["best_epoch"] = state.BestEpoch,
+            ["best_test_top1"] = state.BestTestTop1 < 0 ? null : state.BestTestTop1,
+            ["selected_on"] = options.SelectOnTest ? "test" : "validation",
             ["options"] = JsonSerializer.SerializeToNode(options, RunDirectory.Json),
         },
     };

@@ -27,7 +27,18 @@ public class ClassifierTrainerTests
 
         Assert.Equal(8, result.CompletedEpochs);
         Assert.True(result.Epochs[^1].TestTop1 >= 90, $"test top-1 after 8 epochs: {result.Epochs[^1].TestTop1:F2}%");
-        Assert.True(result.BestTop1 >= result.Epochs[^1].TestTop1);
+        // The best epoch is selected on the validation split (10 % of the 2000 training images), and reported with its test top-1.
+        Assert.Equal("validation", result.SelectedOn);
+        Assert.Equal(result.Epochs.Max(e => e.ValidationTop1), result.BestTop1);
+        var bestEpoch = result.Epochs.First(e => e.ValidationTop1 == result.BestTop1);
+        Assert.Equal(bestEpoch.Epoch, result.BestEpoch);
+        Assert.Equal(bestEpoch.TestTop1, result.BestTestTop1);
+        var runningBest = -1.0;
+        foreach (var e in result.Epochs)
+        {
+            Assert.Equal(e.ValidationTop1 > runningBest, e.IsBest);
+            runningBest = Math.Max(runningBest, e.ValidationTop1);
+        }
         Assert.Equal(result.Epochs, epochs);
 
         // metrics.jsonl: one JSON object per epoch with every column; metrics.csv: the same rows.
@@ -39,6 +50,7 @@ public class ClassifierTrainerTests
             Assert.Equal(EpochMetrics.Columns, row.RootElement.EnumerateObject().Select(p => p.Name));
             Assert.Equal(i + 1, row.RootElement.GetProperty("epoch").GetDouble());
             Assert.Equal(result.Epochs[i].TestTop1, row.RootElement.GetProperty("test_top1").GetDouble());
+            Assert.Equal(result.Epochs[i].ValidationTop1, row.RootElement.GetProperty("val_top1").GetDouble());
         }
         var csv = File.ReadAllLines(Path.Combine(run, "metrics.csv"));
         Assert.Equal(string.Join(',', EpochMetrics.Columns), csv[0]);
@@ -62,7 +74,7 @@ public class ClassifierTrainerTests
             Assert.Equal([0.5, 0.5, 0.5], best.Metadata.Std);
             Assert.Equal(result.BestEpoch, best.Metadata.Training!["epoch"]!.GetValue<int>());
         }
-        Assert.Equal(new TrainingState(8, result.BestTop1, result.BestEpoch), TrainingCheckpoint.ReadState(result.LastCheckpoint));
+        Assert.Equal(new TrainingState(8, result.BestTop1, result.BestEpoch, result.BestTestTop1), TrainingCheckpoint.ReadState(result.LastCheckpoint));
 
         // TensorBoard: framing and CRCs verified by the reader; the file version, then one event per epoch.
         var events = EventFileReader.Read(Assert.Single(Directory.GetFiles(Path.Combine(run, "tensorboard"))));

@@ -40,6 +40,19 @@ public sealed class LCamNetwork : IDisposable
         Variant = variant;
         Attention = attention;
         _wasTraining = classifier.Training;
+        if (variant == LCamVariant.Fm)
+        {
+            _split = classifier.Split(Layers[0]);
+            // Fm trains on cached features alone: a head that also reads the input image cannot be run from them.
+            if (_split.Head.NeedsImage)
+            {
+                var stages = string.Join(", ", _split.Head.Stages.Where(st => st.NeedsImage));
+                _split.Trunk.Dispose();
+                _split.Head.Dispose();
+                throw new ArgumentException($"L-CAM-Fm runs {classifier.Architecture}'s layers after '{Layers[0]}' on the features alone, but they also read the input image " +
+                                            $"({stages}): use L-CAM-Img, or a layer after that stage");
+            }
+        }
         if (freeze)
         {
             foreach (var p in classifier.Parameters())
@@ -48,14 +61,6 @@ public sealed class LCamNetwork : IDisposable
                 p.RequiresGrad_(false);
             }
             classifier.Eval();
-        }
-        if (variant == LCamVariant.Fm)
-        {
-            _split = classifier.Split(Layers[0]);
-            // Fm trains on cached features alone: a head that also reads the input image cannot be run from them.
-            if (_split.Head.NeedsImage)
-                throw new ArgumentException($"L-CAM-Fm runs {classifier.Architecture}'s layers after '{Layers[0]}' on the features alone, but they also read the input image " +
-                                            $"({string.Join(", ", _split.Head.Stages.Where(st => st.NeedsImage))}): use L-CAM-Img, or a layer after that stage");
         }
     }
 
