@@ -95,7 +95,7 @@ public class AttentionMapExplainerTests
         Assert.Contains("--attention lfi-cam", error.Message, StringComparison.Ordinal);
         using var abn = ModelZoo.Create("abn_compact_cnn", 4);
         var other = Assert.Throws<ArgumentException>(() => ExplainerRegistry.Create("lfi-cam", abn));
-        Assert.Contains("abn_compact_cnn is an abn classifier (use --methods abn)", other.Message, StringComparison.Ordinal);
+        Assert.Contains("abn_compact_cnn is an abn classifier (explain it with the method abn)", other.Message, StringComparison.Ordinal);
     }
 
     [Fact]

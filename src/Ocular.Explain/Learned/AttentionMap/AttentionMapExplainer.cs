@@ -21,7 +21,7 @@ public sealed class AttentionMapExplainer : ExplainerBase
         if (model is not AttentionClassifier attention || attention.Method != method)
             throw new ArgumentException(
                 $"{method} shows the map that a{(method == Abn.MethodName ? "n" : "")} {method} classifier computes in its forward pass, but {model.Architecture} is " +
-                (model is AttentionClassifier other ? $"a{(other.Method == Abn.MethodName ? "n" : "")} {other.Method} classifier (use --methods {other.Method})"
+                (model is AttentionClassifier other ? $"a{(other.Method == Abn.MethodName ? "n" : "")} {other.Method} classifier (explain it with the method {other.Method})"
                                                     : "not one") +
                 $"; train one with `ocular train classifier --arch resnet18 --attention {method} …` (docs/lficam.md)");
         _model = attention;
