@@ -33,7 +33,7 @@ internal sealed class DemoRunner(DemoSettings settings, string outputDirectory)
     private readonly Stopwatch _clock = new();
     private int _stage;
 
-    private const int Stages = 6;
+    private const int Stages = 8;
 
     /// <summary>Runs every stage; returns the path of report.html.</summary>
     public string Run()
@@ -46,6 +46,16 @@ internal sealed class DemoRunner(DemoSettings settings, string outputDirectory)
             TrainingDisplay.Run(quiet: false, p => ClassifierTrainer.Train(settings.Classifier(Path.Combine(outputDirectory, "classifier")), p)));
         Console.WriteLine(TrainingText.Done(classifier));
         var modelPath = classifier.BestCheckpoint;
+
+        // LFI-CAM and ABN: the same compact CNN and training with a built-in map, evaluated beside it (issue 14).
+        var attention = new List<(string Method, TrainingResult Run)>();
+        foreach (var method in DemoSettings.AttentionMethods)
+        {
+            var run = Stage($"train the {(method == "abn" ? "ABN" : "LFI-CAM")} classifier", () => TrainingDisplay.Run(quiet: false,
+                p => ClassifierTrainer.Train(settings.AttentionClassifier(method, Path.Combine(outputDirectory, method)), p)));
+            Console.WriteLine(TrainingText.Done(run));
+            attention.Add((method, run));
+        }
 
         var learned = new List<MethodChoice>();
         foreach (var variant in DemoSettings.LCamVariants)
@@ -60,12 +70,19 @@ internal sealed class DemoRunner(DemoSettings settings, string outputDirectory)
         var methods = learned.Concat(ExplainerRegistry.Explainers.Where(i => i.Kind != "learned").Select(i => new MethodChoice(i, null, i.Name))).ToList();
         var explained = methods.Where(m => m.Info.Kind != "baseline").ToList();
         Stage("explain test images with every method", () => Explain(data.Test, modelPath, explained));
-        var result = Stage("evaluate every method", () => Evaluate(data.Test, modelPath, methods));
+        var result = Stage("evaluate every method", () =>
+        {
+            var main = Evaluate(data.Test, modelPath, methods);
+            var others = attention.Select(a => (Tag: Vision.Models.Attention.AttentionArchitectures.Name("compact_cnn", a.Method),
+                Result: Evaluate(data.Test, a.Run.BestCheckpoint, [new MethodChoice(ExplainerRegistry.Find(a.Method), null, a.Method),
+                                                                   new MethodChoice(ExplainerRegistry.Find("grad-cam"), null, "grad-cam")]))).ToList();
+            return CombinedModels.Add(main, others);
+        });
 
         var files = EvaluationReport.Write(result, outputDirectory);
         WritePicture(result);
         EvaluateOutput.PrintTable(result);
-        WriteMarker(classifier, result);
+        WriteMarker(classifier, attention, result);
         var report = files.First(f => f.EndsWith(".html", StringComparison.Ordinal));
         Console.WriteLine();
         Console.WriteLine($"demo done in {_clock.Elapsed.TotalSeconds.ToString("0", CultureInfo.InvariantCulture)} s ({string.Join(", ", _times.Select(t => $"{t.Stage} {t.Seconds.ToString("0", CultureInfo.InvariantCulture)} s"))})");
@@ -181,7 +198,14 @@ internal sealed class DemoRunner(DemoSettings settings, string outputDirectory)
     // Hershey fonts draw ASCII only: "Sanity ρ" becomes "Sanity rho".
     private static string Ascii(string text) => text.Replace("ρ", "rho").Replace("×", "x").Replace("²", "^2");
 
-    private void WriteMarker(TrainingResult classifier, EvaluationResult result)
+    private JsonObject Record(TrainingResult run) => new()
+    {
+        ["checkpoint"] = Path.GetRelativePath(outputDirectory, run.BestCheckpoint),
+        ["test_top1"] = run.BestTestTop1,
+        ["selected_on"] = run.SelectedOn,
+    };
+
+    private void WriteMarker(TrainingResult classifier, IReadOnlyList<(string Method, TrainingResult Run)> attention, EvaluationResult result)
     {
         var marker = new JsonObject
         {
@@ -191,7 +215,8 @@ internal sealed class DemoRunner(DemoSettings settings, string outputDirectory)
             ["quick"] = settings.Quick,
             ["seed"] = settings.Seed,
             ["threads"] = settings.Threads,
-            ["classifier"] = new JsonObject { ["checkpoint"] = Path.GetRelativePath(outputDirectory, classifier.BestCheckpoint), ["test_top1"] = classifier.BestTestTop1, ["selected_on"] = classifier.SelectedOn },
+            ["classifier"] = Record(classifier),
+            ["attention_classifiers"] = new JsonObject([.. attention.Select(a => KeyValuePair.Create(a.Method, (JsonNode?)Record(a.Run)))]),
             ["methods"] = new JsonArray([.. result.Methods.Select(m => (JsonNode)m.Name)]),
             ["stages"] = new JsonArray([.. _times.Select(t => (JsonNode)new JsonObject { ["stage"] = t.Stage, ["seconds"] = Math.Round(t.Seconds, 1) })]),
             ["seconds"] = Math.Round(_clock.Elapsed.TotalSeconds, 1),

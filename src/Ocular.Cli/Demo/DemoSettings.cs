@@ -54,6 +54,15 @@ internal sealed record DemoSettings
     };
 
     /// <summary>The L-CAM variants the demo trains.</summary>
+    /// <summary>The classifiers with a built-in map the demo trains beside the compact CNN.</summary>
+    public static readonly IReadOnlyList<string> AttentionMethods = [Vision.Models.Attention.LfiCam.MethodName, Vision.Models.Attention.Abn.MethodName];
+
+    /// <summary>An LFI-CAM or ABN compact CNN, trained exactly as the classifier (<see cref="Classifier"/>).</summary>
+    public TrainingOptions AttentionClassifier(string method, string outputDirectory) => Classifier(outputDirectory) with
+    {
+        Architecture = Vision.Models.Attention.AttentionArchitectures.Name("compact_cnn", method),
+    };
+
     public static readonly IReadOnlyList<string> LCamVariants = ["fm", "img"];
 
     /// <summary>
