@@ -34,6 +34,25 @@ public sealed class ReportTests : IDisposable
     public void Dispose() => _dir.Dispose();
 
     [Fact]
+    public void AnotherModelsRowsJoinTheTableUnderItsTag()
+    {
+        // The demo's LFI-CAM and ABN classifiers: their evaluations on the same images join the baseline's table.
+        var combined = CombinedModels.Add(_result, [("other_model", _result)]);
+        Assert.Equal([.. _result.Methods.Select(m => m.Name), .. _result.Methods.Select(m => $"{m.Name} [other_model]")], combined.Methods.Select(m => m.Name));
+        Assert.Equal(_result.Methods[0].Summary, combined.Methods[_result.Methods.Count].Summary);
+        Assert.Contains(combined.Notes, n => n.StartsWith("Rows marked [other_model] explain and score", StringComparison.Ordinal));
+        Assert.All(combined.Gallery, g => Assert.Equal(2 * _result.Methods.Count, g.Overlays.Count));
+        Assert.Equal(2 * _result.Extremes.Count, combined.Extremes.Count);
+        var files = EvaluationReport.Write(combined, Path.Combine(_dir.Path, "combined"));
+        var html = File.ReadAllText(files[2]);
+        Assert.Contains("centre-gaussian [other_model]", html, StringComparison.Ordinal);
+
+        var shifted = _result with { Images = [.. _result.Images.Skip(1)] };
+        var error = Assert.Throws<ArgumentException>(() => CombinedModels.Add(_result, [("shifted", shifted)]));
+        Assert.Contains("covers other images", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void ReportIsWellFormedSelfContainedAndComplete()
     {
         var html = File.ReadAllText(_files[2]);
