@@ -27,15 +27,19 @@ public sealed record StudyModel(string Label, string Path, ClassifierMetadata Me
 
     /// <summary>
     /// Reads the metadata of every checkpoint and names each model: a run's <c>best.ocular</c>/<c>last.ocular</c> by
-    /// its directory, any other file by its name without extension; the full path where two names would clash.
+    /// its directory, any other file by its name without extension; where names clash, by folder/name, then by the
+    /// full path (a file named twice is numbered).
     /// </summary>
     public static IReadOnlyList<StudyModel> Read(IReadOnlyList<string> filesOrRunDirectories)
     {
         var paths = filesOrRunDirectories.Select(ResolveCheckpoint).ToList();
         var labels = paths.Select(Stem).ToList();
-        for (var i = 0; i < labels.Count; i++)
-            if (labels.Count(l => l == labels[i]) > 1) labels[i] = paths[i];
-        // The same file named twice keeps its path as the label; number the repeats so that labels stay unique.
+        foreach (var longer in new Func<string, string>[] { FolderAndStem, p => p })
+        {
+            var clashing = labels.Select((l, i) => labels.Count(x => x == l) > 1).ToList();
+            for (var i = 0; i < labels.Count; i++)
+                if (clashing[i]) labels[i] = longer(paths[i]);
+        }
         for (var i = 0; i < labels.Count; i++)
             if (labels.Take(i).Contains(labels[i])) labels[i] += $" ({i + 1})";
         return [.. paths.Select((p, i) => new StudyModel(labels[i], p, ClassifierCheckpoint.ReadMetadata(p)))];
@@ -47,4 +51,7 @@ public sealed record StudyModel(string Label, string Path, ClassifierMetadata Me
         var dir = System.IO.Path.GetFileName(System.IO.Path.GetDirectoryName(file));
         return stem is "best" or "last" && !string.IsNullOrEmpty(dir) ? dir : stem;
     }
+
+    private static string FolderAndStem(string file) =>
+        System.IO.Path.GetFileName(System.IO.Path.GetDirectoryName(file)) + "/" + System.IO.Path.GetFileNameWithoutExtension(file);
 }
