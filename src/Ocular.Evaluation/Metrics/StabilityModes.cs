@@ -35,3 +35,34 @@ public enum ExportQuantisation
     /// </summary>
     OriginalUint8,
 }
+
+/// <summary>The command-line and file names of <see cref="IoUMode"/> and <see cref="ExportQuantisation"/>.</summary>
+public static class StabilityModeNames
+{
+    /// <summary>The IoU modes' names: <c>per-image</c>, <c>per-row-original</c>.</summary>
+    public static readonly IReadOnlyList<string> IoUModes = ["per-image", "per-row-original"];
+
+    /// <summary>The quantisations' names: <c>float</c>, <c>original-uint8</c>.</summary>
+    public static readonly IReadOnlyList<string> Exports = ["float", "original-uint8"];
+
+    /// <summary>The name of an IoU mode.</summary>
+    public static string Name(IoUMode mode) => IoUModes[(int)mode];
+
+    /// <summary>The name of a quantisation.</summary>
+    public static string Name(ExportQuantisation export) => Exports[(int)export];
+
+    /// <summary>The IoU mode called <paramref name="name"/>.</summary>
+    /// <exception cref="ArgumentException">Not a mode's name (the message lists them).</exception>
+    public static IoUMode ParseIoUMode(string name) => (IoUMode)Index(IoUModes, name, "IoU mode");
+
+    /// <summary>The quantisation called <paramref name="name"/>.</summary>
+    /// <exception cref="ArgumentException">Not a quantisation's name (the message lists them).</exception>
+    public static ExportQuantisation ParseExport(string name) => (ExportQuantisation)Index(Exports, name, "export quantisation");
+
+    private static int Index(IReadOnlyList<string> names, string name, string what)
+    {
+        for (var i = 0; i < names.Count; i++)
+            if (string.Equals(names[i], name.Trim(), StringComparison.OrdinalIgnoreCase)) return i;
+        throw new ArgumentException($"unknown {what} '{name}': expected {string.Join(" or ", names)}");
+    }
+}
