@@ -61,7 +61,7 @@ public static class StabilityHtml
     private static void Pairs(StringBuilder sb, StabilityResult r)
     {
         sb.Append("<h2>Pairs</h2><div>");
-        sb.Append(SvgChart.Bars("Mean IoU of each pair of models (higher = more stable)", "pair of models", "mean IoU",
+        sb.Append(SvgChart.Bars("Mean IoU per pair (higher: more stable)", "pair of models", "mean IoU",
             [.. r.Pairs.Select(p => (PairName(r, p), p.MeanIoU))], (0, 1)));
         sb.Append("</div><table><thead><tr><th class=\"name\">model A</th><th class=\"name\">model B</th><th>IoU ↑</th><th>Dice ↑</th><th>images</th></tr></thead><tbody>");
         foreach (var p in r.Pairs)
