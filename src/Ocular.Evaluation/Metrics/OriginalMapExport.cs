@@ -18,8 +18,9 @@ namespace Ocular.Evaluation.Metrics;
 /// </list>
 /// The original resized the model's raw h×w attention map (8×8 on CIFAR, 14×14 on ImageNet). Explainers give
 /// Ocular maps already at input resolution and min–max normalised; fed those, step 1 is the identity and step 2
-/// quantises the normalised map, not the raw attention values (the same thing for LFI-CAM, whose map is min–maxed
-/// at h×w already; for ABN's sigmoid map the quantisation levels differ).
+/// quantises the explainer's map: close to the original for LFI-CAM (min–maxed at h×w already, but upsampled by
+/// libtorch and min–maxed again after upsampling), further from it for ABN (the original quantised raw sigmoid values).
+/// Pass raw h×w maps and the input size to reproduce the chain exactly (docs/lficam.md).
 /// </summary>
 public static class OriginalMapExport
 {
