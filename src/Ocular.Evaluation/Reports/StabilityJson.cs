@@ -1,9 +1,6 @@
-using System.Text;
-using System.Text.Encodings.Web;
 using System.Text.Json;
 using Ocular.Evaluation.Metrics;
 using Ocular.Evaluation.Stability;
-using Ocular.Torch;
 
 namespace Ocular.Evaluation.Reports;
 
@@ -29,16 +26,9 @@ public static class StabilityJson
     public const string FormatTag = "ocular.stability/1";
 
     /// <summary>Renders the document (indented UTF-8 JSON).</summary>
-    public static string Render(StabilityResult result)
-    {
-        using var stream = new MemoryStream();
-        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+    public static string Render(StabilityResult result) => JsonReport.Render(FormatTag, w =>
         {
             var o = result.Options;
-            w.WriteStartObject();
-            w.WriteString("format", FormatTag);
-            w.WriteString("ocular_version", Engine.OcularVersion);
-            w.WriteString("torch_version", Engine.TorchVersion);
 
             w.WriteStartObject("settings");
             w.WriteString("method", result.Method);
@@ -118,14 +108,7 @@ public static class StabilityJson
             w.WriteStartArray("warnings");
             foreach (var warning in result.Warnings) w.WriteStringValue(warning);
             w.WriteEndArray();
-            w.WriteEndObject();
-        }
-        return Encoding.UTF8.GetString(stream.ToArray());
-    }
+        });
 
-    private static void Number(Utf8JsonWriter w, string name, double? value)
-    {
-        if (value is { } v && double.IsFinite(v)) w.WriteNumber(name, v);
-        else w.WriteNull(name);
-    }
+    private static void Number(Utf8JsonWriter w, string name, double? value) => JsonReport.Number(w, name, value);
 }
