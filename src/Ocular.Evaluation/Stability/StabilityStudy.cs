@@ -38,7 +38,11 @@ public static class StabilityStudy
         var method = ModelCompatibility.Method(models, options.Method);
         ExplainerRegistry.Find(method);
         var warnings = ModelCompatibility.Check(models, method).ToList();
-        var dataText = options.Data ?? RecordedData(models);
+        var trainedOn = RecordedData(models);
+        var dataText = options.Data ?? trainedOn
+            ?? throw new ArgumentException($"no model records its training data set (training.options.data); name the data set to explain (--data {DataSpec.Accepted})");
+        if (trainedOn is not null && trainedOn != dataText.Trim())
+            warnings.Add($"the models were trained on {trainedOn}; the images come from {dataText}");
         var dataset = DataSpec.Parse(dataText).Open(options.Split);
         var total = Math.Min(options.Images ?? dataset.Count, dataset.Count);
         if (total == 0) throw new ArgumentException($"the {options.Split.ToString().ToLowerInvariant()} split of {dataText} has no images");
@@ -148,10 +152,9 @@ public static class StabilityStudy
     }
 
     // The data set the models were trained on, as recorded in training.options.data (ModelCompatibility has checked
-    // that the models that record it agree).
-    private static string RecordedData(IReadOnlyList<StudyModel> models) =>
-        models.Select(m => m.Metadata.Training?["options"]?["data"]?.GetValue<string>()).FirstOrDefault(d => !string.IsNullOrWhiteSpace(d))
-        ?? throw new ArgumentException($"no model records its training data set (training.options.data); name the data set to explain (--data {DataSpec.Accepted})");
+    // that the models that record it agree), or null when none records it.
+    private static string? RecordedData(IReadOnlyList<StudyModel> models) =>
+        models.Select(m => m.Metadata.Training?["options"]?["data"]?.GetValue<string>()).FirstOrDefault(d => !string.IsNullOrWhiteSpace(d));
 
     // Whether the images have labels (needed for FGSM), and whether their channels fit the models.
     private static bool Probe(IImageDataset dataset, ClassifierMetadata metadata, bool fgsm)

@@ -114,6 +114,32 @@ public sealed class StabilityStudyTests : IDisposable
         Assert.Contains("model not found", e.Message);
     }
 
+    // A copy of a checkpoint whose metadata records the training options' data set, as `ocular train classifier` writes it.
+    private string WithTrainingRecord(string checkpoint, string name, string data)
+    {
+        using var loaded = ClassifierCheckpoint.Load(checkpoint);
+        var path = _dir.File(name + ".ocular");
+        ClassifierCheckpoint.Save(path, loaded.Model, loaded.Metadata with
+        {
+            Training = new System.Text.Json.Nodes.JsonObject { ["options"] = new System.Text.Json.Nodes.JsonObject { ["data"] = data, ["seed"] = 1 } },
+        });
+        return path;
+    }
+
+    [Fact]
+    public void TheDataSetDefaultsToTheOneTheModelsWereTrainedOn()
+    {
+        var a = WithTrainingRecord(_first, "trained-a", Shapes);
+        var b = WithTrainingRecord(_second, "trained-b", Shapes);
+        var result = StabilityStudy.Run(Options(a, b) with { Data = null });
+        Assert.Equal(Shapes, result.Data);
+        Assert.Equal(6, result.ImageIds.Count);
+        Assert.DoesNotContain(result.Warnings, w => w.Contains("training data", StringComparison.Ordinal) || w.Contains("trained on", StringComparison.Ordinal));
+
+        var elsewhere = StabilityStudy.Run(Options(a, b) with { Data = "shapes:count=16,test-count=8,size=32,seed=9" });
+        Assert.Contains($"the models were trained on {Shapes}; the images come from shapes:count=16,test-count=8,size=32,seed=9", elsewhere.Warnings);
+    }
+
     [Fact]
     public void WithoutDataAndWithoutATrainingRecordTheDataSetMustBeNamed()
     {
