@@ -13,4 +13,5 @@ root.Subcommands.Add(ImportCommand.Create());
 root.Subcommands.Add(PredictCommand.Create());
 root.Subcommands.Add(ExplainCommand.Create());
 root.Subcommands.Add(EvaluateCommand.Create());
+root.Subcommands.Add(StabilityCommand.Create());
 return CommandRunner.Run(root, args);

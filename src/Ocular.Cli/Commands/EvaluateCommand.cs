@@ -88,7 +88,8 @@ internal static class EvaluateCommand
         return command;
     }
 
-    private static DataSplit ParseSplit(string text) => text.Trim().ToLowerInvariant() switch
+    /// <summary>The value of <c>--split</c>: train or test (a one-line error otherwise).</summary>
+    internal static DataSplit ParseSplit(string text) => text.Trim().ToLowerInvariant() switch
     {
         "test" => DataSplit.Test,
         "train" => DataSplit.Train,

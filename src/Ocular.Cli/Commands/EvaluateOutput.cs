@@ -7,11 +7,18 @@ using Spectre.Console;
 
 namespace Ocular.Cli.Commands;
 
-/// <summary>What <c>ocular evaluate</c> shows: a progress bar over images on stderr (plain lines when redirected) and the final table on stdout.</summary>
+/// <summary>
+/// What <c>ocular evaluate</c> shows: a progress bar over images on stderr (plain lines when redirected) and the final
+/// table on stdout. <c>ocular stability</c> shows its progress the same way.
+/// </summary>
 internal static class EvaluateOutput
 {
-    /// <summary>Runs <paramref name="work"/> with a progress display fed by its progress callback.</summary>
-    public static EvaluationResult WithProgress(int images, Func<Action<EvaluationProgress>, EvaluationResult> work)
+    /// <summary>
+    /// Runs <paramref name="work"/> with a progress display fed by its progress callback; plain lines start with
+    /// <paramref name="command"/>. <paramref name="images"/> is the total until a progress report says otherwise
+    /// (a study that resolves its data set itself starts from 0).
+    /// </summary>
+    public static T WithProgress<T>(int images, Func<Action<EvaluationProgress>, T> work, string command = "evaluate")
     {
         if (Console.IsErrorRedirected)
         {
@@ -21,29 +28,32 @@ internal static class EvaluateOutput
             string? lastActivity = null;
             var result = work(p =>
             {
+                images = p.Images;
                 if (p.Activity == lastActivity || clock.Elapsed - last < TimeSpan.FromSeconds(2)) return;
                 last = clock.Elapsed;
                 lastActivity = p.Activity;
-                Console.Error.WriteLine($"evaluate: {p.ImagesDone.ToString("0.#", CultureInfo.InvariantCulture)}/{p.Images} images — {p.Activity}");
+                Console.Error.WriteLine($"{command}: {p.ImagesDone.ToString("0.#", CultureInfo.InvariantCulture)}/{p.Images} images — {p.Activity}");
             });
-            Console.Error.WriteLine($"evaluate: {images}/{images} images done in {clock.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s");
+            Console.Error.WriteLine($"{command}: {images}/{images} images done in {clock.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s");
             return result;
         }
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
-        EvaluationResult? outcome = null;
+        var outcome = default(T);
         console.Progress()
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
             .Start(ctx =>
             {
-                var task = ctx.AddTask("images", maxValue: images);
+                var task = ctx.AddTask("images", maxValue: Math.Max(1, images));
                 outcome = work(p =>
                 {
+                    images = p.Images;
+                    task.MaxValue = Math.Max(1, images);
                     task.Value = Math.Min(p.ImagesDone, images);
                     // Short enough for an 80-column terminal next to the bar.
                     var activity = p.Activity.Length > 34 ? p.Activity[..33] + "…" : p.Activity;
                     task.Description = Markup.Escape($"{Math.Floor(p.ImagesDone)}/{p.Images} images · {activity}");
                 });
-                task.Value = images;
+                task.Value = task.MaxValue;
             });
         return outcome!;
     }

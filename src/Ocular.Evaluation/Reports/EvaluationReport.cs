@@ -9,15 +9,20 @@ public static class EvaluationReport
     public static readonly string[] Files = ["results.json", "results.csv", "report.html"];
 
     /// <summary>Writes results.json, results.csv and report.html into <paramref name="directory"/> (created if needed); returns their paths.</summary>
-    public static IReadOnlyList<string> Write(EvaluationResult result, string directory)
+    public static IReadOnlyList<string> Write(EvaluationResult result, string directory) =>
+        WriteFiles(directory, ResultsJson.Render(result), ResultsCsv.Render(result), HtmlReport.Render(result));
+
+    /// <summary>
+    /// Writes the three rendered documents as <see cref="Files"/> into <paramref name="directory"/> (created if needed),
+    /// each atomically (temporary file + rename); returns their paths. Every report of the project is written so.
+    /// </summary>
+    internal static IReadOnlyList<string> WriteFiles(string directory, string json, string csv, string html)
     {
         Directory.CreateDirectory(directory);
-        var json = Path.Combine(directory, Files[0]);
-        var csv = Path.Combine(directory, Files[1]);
-        var html = Path.Combine(directory, Files[2]);
-        AtomicFile.WriteAllText(json, ResultsJson.Render(result));
-        AtomicFile.WriteAllText(csv, ResultsCsv.Render(result));
-        AtomicFile.WriteAllText(html, HtmlReport.Render(result));
-        return [json, csv, html];
+        var paths = Files.Select(f => Path.Combine(directory, f)).ToArray();
+        AtomicFile.WriteAllText(paths[0], json);
+        AtomicFile.WriteAllText(paths[1], csv);
+        AtomicFile.WriteAllText(paths[2], html);
+        return paths;
     }
 }

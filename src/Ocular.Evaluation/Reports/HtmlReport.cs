@@ -14,7 +14,7 @@ namespace Ocular.Evaluation.Reports;
 /// </summary>
 public static class HtmlReport
 {
-    private const string Css = """
+    internal const string Css = """
         body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:24px;color:#222;max-width:1400px}
         h1{font-size:1.5em}h2{font-size:1.2em;margin-top:1.6em;border-bottom:1px solid #ddd}
         table{border-collapse:collapse;margin:8px 0}th,td{border:1px solid #ccc;padding:3px 8px;text-align:right}

@@ -56,6 +56,6 @@ public static class ResultsCsv
     public static string Number(double value) =>
         double.IsNaN(value) ? "NaN" : value.ToString("R", CultureInfo.InvariantCulture);
 
-    private static string Field(string text) =>
+    internal static string Field(string text) =>
         text.AsSpan().IndexOfAny(",\"\r\n") < 0 ? text : "\"" + text.Replace("\"", "\"\"") + "\"";
 }

@@ -1,7 +1,4 @@
-using System.Text;
-using System.Text.Encodings.Web;
 using System.Text.Json;
-using Ocular.Torch;
 
 namespace Ocular.Evaluation.Reports;
 
@@ -29,16 +26,9 @@ public static class ResultsJson
     public const string FormatTag = "ocular.evaluation/1";
 
     /// <summary>Renders the document (indented UTF-8 JSON).</summary>
-    public static string Render(EvaluationResult result)
-    {
-        using var stream = new MemoryStream();
-        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+    public static string Render(EvaluationResult result) => JsonReport.Render(FormatTag, w =>
         {
             var s = result.Settings;
-            w.WriteStartObject();
-            w.WriteString("format", FormatTag);
-            w.WriteString("ocular_version", Engine.OcularVersion);
-            w.WriteString("torch_version", Engine.TorchVersion);
 
             w.WriteStartObject("settings");
             w.WriteString("model", result.Info.Model);
@@ -101,10 +91,7 @@ public static class ResultsJson
             w.WriteStartArray("notes");
             foreach (var n in result.Notes) w.WriteStringValue(n);
             w.WriteEndArray();
-            w.WriteEndObject();
-        }
-        return Encoding.UTF8.GetString(stream.ToArray());
-    }
+        });
 
     private static void Method(Utf8JsonWriter w, MethodResult m, EvaluationResult result)
     {
@@ -144,11 +131,7 @@ public static class ResultsJson
         w.WriteEndObject();
     }
 
-    private static void Number(Utf8JsonWriter w, string name, double value)
-    {
-        if (double.IsFinite(value)) w.WriteNumber(name, value);
-        else w.WriteNull(name);
-    }
+    private static void Number(Utf8JsonWriter w, string name, double value) => JsonReport.Number(w, name, value);
 
     private static void Ints(Utf8JsonWriter w, string name, IEnumerable<int> values)
     {
