@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using Ocular.Vision.Models.Attention;
 
 namespace Ocular.Evaluation.Stability;
 
@@ -12,10 +13,10 @@ namespace Ocular.Evaluation.Stability;
 public static class ModelCompatibility
 {
     /// <summary>The zoo prefix of LFI-CAM classifiers (<c>lficam_&lt;backbone&gt;</c>) and the explainer that reads their map.</summary>
-    public static readonly (string Prefix, string Method) LfiCam = ("lficam_", "lfi-cam");
+    public static readonly (string Prefix, string Method) LfiCam = (AttentionArchitectures.LfiCamPrefix, Vision.Models.Attention.LfiCam.MethodName);
 
     /// <summary>The zoo prefix of ABN classifiers (<c>abn_&lt;backbone&gt;</c>) and the explainer that reads their map.</summary>
-    public static readonly (string Prefix, string Method) Abn = ("abn_", "abn");
+    public static readonly (string Prefix, string Method) Abn = (AttentionArchitectures.AbnPrefix, Vision.Models.Attention.Abn.MethodName);
 
     /// <summary>The explainer that reads the map built into <paramref name="architecture"/> (<c>lfi-cam</c>, <c>abn</c>), or null for a plain classifier.</summary>
     public static string? BuiltInMethod(string architecture) =>
