@@ -32,6 +32,7 @@ internal static class TrainCommand
     private static readonly Option<string?> FinRelu = new("--fin-relu") { Description = "LFI-CAM's FIN ReLUs: every (after every BN; default for torchvision ResNets) or 2-and-4 (after BN 2 and 4; default for the CIFAR ResNet and compact CNN)" };
     private static readonly Option<bool> SelectOnTest = new("--select-on-test") { Description = "select the best epoch on the test split and train on the whole training split, as the original LFI-CAM/ABN scripts (default: on a validation split carved from the training split)" };
     private static readonly Option<double?> ValidationFraction = new("--validation-fraction") { Description = "the fraction of the training split held out to select the best epoch (default 0.1, fixed seed)" };
+    private static readonly Option<int?> TrainImages = new("--train-images") { Description = "train on the first N training images (default all; the validation split is carved from them)" };
     private static readonly Option<string?> Preset = new("--preset") { Description = $"a documented recipe filling the options not given: {string.Join(", ", TrainingPreset.All.Select(p => p.Name))} (docs/lficam.md)" };
 
     private static readonly TrainingRunOptions RunOptions = new(10, "seed of initialisation, data order, augmentation and dropout");
@@ -40,7 +41,7 @@ internal static class TrainCommand
     {
         var classifier = new Command("classifier", "Train or fine-tune an image classifier into a run directory (config.json, metrics, last/best checkpoints)");
         Option[] all = [Data, Arch, Weights, FreezeBackbone, BatchSize, Lr, Optimizer, Momentum, Nesterov, WeightDecay, Schedule,
-            LabelSmoothing, Augment, InputSize, Attention, Conv1Stride, FinRelu, SelectOnTest, ValidationFraction, Preset];
+            LabelSmoothing, Augment, InputSize, Attention, Conv1Stride, FinRelu, SelectOnTest, ValidationFraction, TrainImages, Preset];
         foreach (var option in all.Concat(RunOptions.All)) classifier.Options.Add(option);
         classifier.SetAction(parse => Run(parse, all));
         var train = new Command("train", "Train models (classifier, l-cam)");
@@ -97,6 +98,7 @@ internal static class TrainCommand
                 Augment = parse.GetValue(Augment) ?? "default",
                 InputSize = parse.GetValue(InputSize) ?? preset?.InputSize,
                 SelectOnTest = parse.GetValue(SelectOnTest),
+                TrainImages = parse.GetValue(TrainImages),
                 ValidationFraction = parse.GetValue(ValidationFraction) ?? ValidationSplit.DefaultFraction,
                 Seed = parse.GetValue(RunOptions.Seed) ?? 0,
                 Workers = parse.GetValue(RunOptions.Workers) ?? 2,

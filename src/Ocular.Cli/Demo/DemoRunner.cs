@@ -76,7 +76,13 @@ internal sealed class DemoRunner(DemoSettings settings, string outputDirectory)
             var others = attention.Select(a => (Tag: Vision.Models.Attention.AttentionArchitectures.Name("compact_cnn", a.Method),
                 Result: Evaluate(data.Test, a.Run.BestCheckpoint, [new MethodChoice(ExplainerRegistry.Find(a.Method), null, a.Method),
                                                                    new MethodChoice(ExplainerRegistry.Find("grad-cam"), null, "grad-cam")]))).ToList();
-            return CombinedModels.Add(main, others);
+            var combined = CombinedModels.Add(main, others);
+            return combined with
+            {
+                Notes = [.. combined.Notes, $"The LFI-CAM and ABN classifiers were trained like the compact CNN but on its first {settings.AttentionTrainImages} " +
+                                            "training images (LFI-CAM's FIN costs about 5× the compact CNN's forward pass): compare their maps, not their accuracy " +
+                                            "(docs/lficam.md has them trained alike)."],
+            };
         });
 
         var files = EvaluationReport.Write(result, outputDirectory);

@@ -57,11 +57,20 @@ internal sealed record DemoSettings
     /// <summary>The classifiers with a built-in map the demo trains beside the compact CNN.</summary>
     public static readonly IReadOnlyList<string> AttentionMethods = [Vision.Models.Attention.LfiCam.MethodName, Vision.Models.Attention.Abn.MethodName];
 
-    /// <summary>An LFI-CAM or ABN compact CNN, trained exactly as the classifier (<see cref="Classifier"/>).</summary>
+    /// <summary>
+    /// An LFI-CAM or ABN compact CNN, trained as the classifier (<see cref="Classifier"/>) but on the first
+    /// <see cref="AttentionTrainImages"/> training images: LFI-CAM's FIN costs about five times the compact CNN's forward
+    /// pass, and the demo must stay a demo. Their accuracy is therefore not comparable with the classifier's (docs/lficam.md
+    /// has the study where they are trained alike).
+    /// </summary>
     public TrainingOptions AttentionClassifier(string method, string outputDirectory) => Classifier(outputDirectory) with
     {
         Architecture = Vision.Models.Attention.AttentionArchitectures.Name("compact_cnn", method),
+        TrainImages = AttentionTrainImages,
     };
+
+    /// <summary>The training images of the LFI-CAM and ABN classifiers.</summary>
+    public int AttentionTrainImages => Quick ? 500 : 2000;
 
     public static readonly IReadOnlyList<string> LCamVariants = ["fm", "img"];
 

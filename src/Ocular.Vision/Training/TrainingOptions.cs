@@ -79,6 +79,9 @@ public sealed record TrainingOptions
     /// </summary>
     public bool SelectOnTest { get; init; }
 
+    /// <summary>Train on the first N images of the training split only (before the validation split is carved from them); null: all.</summary>
+    public int? TrainImages { get; init; }
+
     /// <summary>The fraction of the training split held out for model selection (default 0.1); unused with <see cref="SelectOnTest"/>.</summary>
     public double ValidationFraction { get; init; } = Datasets.ValidationSplit.DefaultFraction;
 
@@ -113,6 +116,7 @@ public sealed record TrainingOptions
         Require(Augmentations.Contains(Augment.ToLowerInvariant()), $"unknown augmentation '{Augment}'; accepted: {string.Join(", ", Augmentations)}");
         Require(InputSize is null or >= 8, $"--input-size must be at least 8, got {InputSize}");
         Require(SelectOnTest || ValidationFraction is > 0 and < 1, $"--validation-fraction must be in (0, 1), got {ValidationFraction}");
+        Require(TrainImages is null or >= 1, $"--train-images must be at least 1, got {TrainImages}");
         Require(Workers >= 0, $"--workers must not be negative, got {Workers}");
         Require(!string.IsNullOrWhiteSpace(OutputDirectory), "no run directory given (--out RUN_DIR)");
         LrSchedule.Parse(Schedule);

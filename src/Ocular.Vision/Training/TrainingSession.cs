@@ -26,7 +26,7 @@ internal sealed class TrainingSession(TrainingOptions options, RunDirectory run,
     public TrainingResult Run(CancellationToken cancellationToken)
     {
         var spec = DataSpec.Parse(options.Data);
-        var fullTrain = spec.Open(DataSplit.Train);
+        var fullTrain = options.TrainImages is { } first ? new FirstImages(spec.Open(DataSplit.Train), first) : spec.Open(DataSplit.Train);
         var test = spec.Open(DataSplit.Test);
         // Model selection on a validation split carved from the training split (lfi-cam.md §7.13), unless asked for the original's.
         var (train, validation) = options.SelectOnTest ? (fullTrain, null) : ValidationSplit.Carve(fullTrain, options.ValidationFraction);
