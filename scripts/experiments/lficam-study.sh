@@ -3,6 +3,7 @@
 #   for each seed, a baseline compact CNN, an ABN and an LFI-CAM classifier, trained alike;
 #   then top-1 of each (best epoch selected on the validation split), the stability IoU of each attention
 #   method over its models (ocular stability), and AD/IC/deletion/insertion of the built-in maps beside Grad-CAM.
+# Every step is skipped when its output exists, so an interrupted study resumes where it stopped.
 # Usage: scripts/experiments/lficam-study.sh NAME DATA EPOCHS [SEEDS] [OCULAR]
 #   e.g. scripts/experiments/lficam-study.sh shapes32 "shapes:count=3000,test-count=1000,size=32" 6
 #        scripts/experiments/lficam-study.sh fmnist fashion-mnist 3
@@ -28,8 +29,10 @@ done; done
 for method in abn lfi-cam; do
   models=(); for seed in $seeds; do models+=("$out/$method-seed$seed/best.ocular"); done
   echo "[$(date +%T)] stability $method"
-  $ocular stability --models "${models[@]}" --data "$data" --method "$method" --out "$out/stability-$method" > "$out/stability-$method.txt"
+  [[ -f $out/stability-$method/results.json ]] || \
+    $ocular stability --models "${models[@]}" --data "$data" --method "$method" --fgsm 0.007 --out "$out/stability-$method" > "$out/stability-$method.txt"
   for seed in $seeds; do
+    [[ -f $out/evaluate-$method-seed$seed/results.json ]] && continue
     echo "[$(date +%T)] evaluate $method seed $seed"
     $ocular evaluate --model "$out/$method-seed$seed/best.ocular" --data "$data" --limit 500 --methods "$method,grad-cam" \
       --metrics ad,ic,deletion,insertion,top1 --batch-size 64 --out "$out/evaluate-$method-seed$seed" > /dev/null
