@@ -7,6 +7,7 @@
 # Usage: scripts/experiments/lficam-study.sh NAME DATA EPOCHS [SEEDS] [OCULAR]
 #   e.g. scripts/experiments/lficam-study.sh shapes32 "shapes:count=3000,test-count=1000,size=32" 6
 #        scripts/experiments/lficam-study.sh fmnist fashion-mnist 3
+# TRAIN_ARGS adds options to every training (e.g. TRAIN_ARGS="--train-images 20000").
 # OCULAR defaults to "dotnet src/Ocular.Cli/bin/Release/net10.0/ocular.dll" (build first: dotnet build -c Release).
 set -euo pipefail
 name=$1; data=$2; epochs=$3; seeds=${4:-"0 1 2 3 4"}
@@ -20,7 +21,7 @@ train() { # method seed
   [[ $1 != baseline ]] && attention=(--attention "$1")
   if [[ -f $dir/config.json ]]; then $ocular train classifier --resume "$dir" -q
   else $ocular train classifier --data "$data" --arch compact_cnn "${attention[@]}" --epochs "$epochs" --batch-size 64 \
-         --lr 0.05 --schedule onecycle --wd 5e-4 --seed "$2" --out "$dir" -q
+         --lr 0.05 --schedule onecycle --wd 5e-4 --seed "$2" ${TRAIN_ARGS:-} --out "$dir" -q
   fi
 }
 for seed in $seeds; do for method in baseline abn lfi-cam; do
