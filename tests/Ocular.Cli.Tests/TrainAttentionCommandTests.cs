@@ -14,10 +14,10 @@ public class TrainAttentionCommandTests
         using var dir = new TempDirectory();
         var run = Path.Combine(dir.Path, "run");
         var r = CliRunner.Run("train", "classifier", "--data", "shapes:count=200,test-count=40,size=32", "--arch", "compact_cnn", "--attention", "lfi-cam",
-            "--epochs", "1", "--batch-size", "32", "--lr", "0.05", "--threads", "2", "--workers", "1", "--out", run);
+            "--epochs", "1", "--batch-size", "32", "--lr", "0.05", "--train-images", "150", "--threads", "2", "--workers", "1", "--out", run);
         Assert.True(r.ExitCode == 0, r.StdErr);
         Assert.Contains("lficam_compact_cnn", r.StdOut);
-        Assert.Contains("180 train / 20 validation (selects the best epoch) / 40 test images", r.StdOut);
+        Assert.Contains("135 train / 15 validation (selects the best epoch) / 40 test images", r.StdOut);   // the first 150, 10 % held out
         Assert.Contains("val top-1", r.StdOut);
         Assert.Contains("best epoch 1 (validation top-1", r.StdOut);
         using (var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "config.json"))))
