@@ -51,7 +51,8 @@ internal static class ModelsCommand
             table.AddRow(a.Name, a.Family, Count(a.ParameterCount()), $"{a.DefaultInputSize}", a.DefaultLayer, a.CamLayer ?? "—");
         AnsiConsole.Write(table);
         AnsiConsole.WriteLine("Parameters for the default number of classes (1000 ImageNet, 10 CIFAR and compact) and RGB input; " +
-                              "cifar_resnet<depth> accepts any depth 6n + 2. `ocular models NAME` lists NAME's layers.");
+                              "cifar_resnet<depth> accepts any depth 6n + 2; lficam_<backbone> and abn_<backbone> any ResNet, CIFAR ResNet or compact_cnn (docs/lficam.md). " +
+                              "`ocular models NAME` lists NAME's layers.");
     }
 
     private static void ListLayers(string name, int? inputSize, int? numClasses, int inChannels)
