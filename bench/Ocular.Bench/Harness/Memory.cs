@@ -23,8 +23,8 @@ public static class Memory
             foreach (var line in File.ReadLines("/proc/self/status"))
             {
                 if (!line.StartsWith(name, StringComparison.Ordinal)) continue;
-                // "VmRSS:     123456 kB"
-                var parts = line[name.Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                // "VmRSS:\t  123456 kB"
+                var parts = line[name.Length..].Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
                 return parts.Length >= 1 && long.TryParse(parts[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out var kb)
                     ? Math.Round(kb / 1024.0, 1)
                     : null;
