@@ -20,12 +20,13 @@ file (a TabError under Python 3) are expanded to 8 columns, which keeps the FIN'
 backward (ReLU saves its output). The CIFAR LFI-CAM constructor's print goes to stderr.
 
 Expert twin (--style expert): the same models (the original classes, so the same layers and initialisation), the same
-batches and maths, written as a competent PyTorch user would: channels-last model and input (oneDNN's defaults),
-zero_grad(set_to_none=True), SGD with foreach=True, loss.item() and the top-1 count only; for LFI-CAM a forward of
-its own over the original's layers: the map as one bmm of the channel weights with the raw features instead of the
-original's Python loop over the C channels (2048 for ResNet-50), and the min-max normalisations without clones and
-in-place NaN repair (masked_fill / where: the original's values, and no NaN in backward). ABN's forward is the
-original's (nothing in it for an expert to change).
+batches and maths, written as a competent PyTorch user would: the faster memory layout on this kind of CPU (oneDNN's
+defaults otherwise; see expert_channels_last), zero_grad(set_to_none=True), SGD with foreach=True, loss.item() and the
+top-1 count only; for LFI-CAM a forward of its own over the original's layers: the map as one bmm of the channel
+weights with the raw features instead of the original's Python loop over the C channels (2048 for ResNet-50), and the
+min-max normalisations without clones and in-place NaN repair (masked_fill / where: the original's values, and no NaN
+in backward; bench/investigations/check_lficam_expert.py). ABN's forward is the original's (nothing in it for an
+expert to change).
 
 Run: LFI_CAM=... ABN=... /usr/bin/python3 bench/python/lficam.py [--style reference|expert] [--threads N] [--quick] ...
 """
@@ -189,6 +190,10 @@ def reference(arch, size, batch, plan):
 
 # ---------------------------------------------------------------- expert twin
 
+def layout_of(x):
+    return torch.channels_last if x.is_contiguous(memory_format=torch.channels_last) and not x.is_contiguous() else torch.contiguous_format
+
+
 def lfi_forward(m, x, imagenet):
     """LFI-CAM's forward (reference/lfi-cam.md section 2.2) over the original model's layers, without the Python loop over
     channels, the clones and the in-place NaN repairs: the same values, (logits, map)."""
@@ -205,7 +210,7 @@ def lfi_forward(m, x, imagenet):
     span = flat.amax(2, keepdim=True) - lo
     flat_channel = span == 0
     normalised = ((flat - lo) / span.masked_fill(flat_channel, 1.0)).masked_fill(flat_channel, 1.0).masked_fill(flat == 0, 0.0)
-    guided = (normalised.view(n, c, h, w) * guide).contiguous(memory_format=torch.channels_last)
+    guided = (normalised.view(n, c, h, w) * guide).contiguous(memory_format=layout_of(x))
     if imagenet:
         a = guided
         for i in range(1, 5):
@@ -223,14 +228,25 @@ def lfi_forward(m, x, imagenet):
     return m.fc(rx.mean((2, 3))), att
 
 
-def expert(arch, size, batch, plan):
+# The expert's memory layout, chosen by measurement (bench/investigations/lficam_layout.py, AMD EPYC with AVX2, 2 threads,
+# CPU seconds per step, alternating in one process): channels-last model and input speed the CIFAR ResNet-110 steps at
+# 32 px, batch 128, up (ABN: 14.6-16.9 s against 19.3-20.4 s NCHW), but slow the 224 px, batch 16 steps down (ABN
+# ResNet-18: 7.3-7.8 s against 5.8-6.3 s; LFI-CAM ResNet-18 in the first smoke run: 30.1 s against 18.5 s), all of it in
+# oneDNN's convolutions forward and backward. So: channels-last for the CIFAR models, NCHW for the 224 px ones.
+def expert_channels_last(arch):
+    return "cifar" in arch
+
+
+def expert(arch, size, batch, plan, channels_last=None):
+    channels_last = expert_channels_last(arch) if channels_last is None else channels_last
     rss_base = resident_mb()
     model, origin = build(arch)
     abn = arch.startswith("abn_")
     imagenet = "cifar" not in arch
-    model = model.to(memory_format=torch.channels_last)
+    layout = torch.channels_last if channels_last else torch.contiguous_format
+    model = model.to(memory_format=layout)
     inputs, targets = batch_of(size, batch)
-    inputs = inputs.contiguous(memory_format=torch.channels_last)
+    inputs = inputs.contiguous(memory_format=layout)
     optimizer = torch.optim.SGD(model.parameters(), lr=LR, momentum=MOMENTUM, weight_decay=WEIGHT_DECAY, foreach=True)
     model.train()
     state = {"loss": float("nan"), "correct": 0, "map": ""}
@@ -251,7 +267,9 @@ def expert(arch, size, batch, plan):
         state["map"] = f"{att.size(2)}x{att.size(3)}"
 
     samples = sample(plan, body)
-    return throughput(samples, batch, IMAGES_PER_S, extras(model, arch, size, batch, rss_base, origin, state))
+    extra = extras(model, arch, size, batch, rss_base, origin, state)
+    extra["layout"] = "channels_last" if channels_last else "nchw"
+    return throughput(samples, batch, IMAGES_PER_S, extra)
 
 
 def workloads():
