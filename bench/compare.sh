@@ -19,7 +19,10 @@ usage: bench/compare.sh SUITE [options]
   --rounds K      run every side K times, in ABBA order (odd rounds ocular first, even rounds ocular last);
                   each side's value is its median over rounds, and the table adds the spread (default 1)
   --interleave    alternate the sides per workload (one process per workload and side) instead of per
-                  suite, so that all sides of a workload run under the same machine load
+                  suite, so that all sides of a workload run under the same machine load; the table then
+                  adds each workload's peak resident memory (VmHWM of its own process). The default for
+                  the suites in per_process_suites (lficam), whose peak memory is part of the result
+  --no-interleave one process per suite and side (peak memory is then cumulative and not shown)
   --stat S        median (default: each run's median sample), best (each run's fastest sample, which
                   resists interference from other processes on a shared machine) or cpu (median process
                   CPU time per sample; with --threads 1 the steadiest comparison on a loaded machine)
@@ -40,6 +43,9 @@ suite=$1; shift
 threads=$(nproc)
 common=()
 rounds=1 save=0 out="" check=() build=1 interleave=0 stat=median style=both
+# Suites whose peak memory is part of the result: each workload runs in its own process by default (--interleave).
+per_process_suites=(lficam)
+for s in "${per_process_suites[@]}"; do [[ $suite == "$s" ]] && interleave=1; done
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --threads) threads=${2:?--threads needs a value}; shift 2 ;;
@@ -47,6 +53,7 @@ while [[ $# -gt 0 ]]; do
     --quick) common+=(--quick); shift ;;
     --rounds) rounds=${2:?--rounds needs a value}; shift 2 ;;
     --interleave) interleave=1; shift ;;
+    --no-interleave) interleave=0; shift ;;
     --stat) stat=${2:?--stat needs a value}; shift 2 ;;
     --style) style=${2:?--style needs a value}; shift 2 ;;
     --save) save=1; shift ;;
@@ -131,6 +138,8 @@ echo
 twin_args=()
 for t in "${twins[@]}"; do read -ra f <<<"${files[$t]}"; twin_args+=("--$t" "${f[@]}"); done
 read -ra ocular_files <<<"${files[ocular]}"
+memory=()
+if [[ $interleave == 1 ]]; then memory=(--memory); fi   # one process per workload and side: the peak is the workload's own
 "$PYTHON" bench/python/compare.py --suite "$suite" --ocular "${ocular_files[@]}" "${twin_args[@]}" \
-  --stat "$stat" ${out:+--out "$out"} --meta "$meta" "${check[@]}" || status=1
+  --stat "$stat" ${out:+--out "$out"} --meta "$meta" "${check[@]}" "${memory[@]}" || status=1
 exit $status

@@ -95,8 +95,9 @@ foreach (var w in workloads)
         new("max", Math.Max(m.Best, m.Worst)),
         // Median process CPU time (all threads) per sample: compare.sh --stat cpu.
         new("cpu_ms", m.CpuMsPerSample),
-        // The process's peak resident memory so far (VmHWM, as Python's ru_maxrss): per workload with --interleave.
-        new("peak_rss_mb", Math.Round(System.Diagnostics.Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0, 1)),
+        // The process's peak resident memory so far (VmHWM, as Python's ru_maxrss): per workload with --interleave
+        // (one process per workload and side).
+        new("peak_rss_mb", Memory.PeakResidentMb() ?? Math.Round(System.Diagnostics.Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0, 1)),
     };
     if (w.Target is { } target) extra.Add(new("target", target));
     if (m.Extra is not null) extra.AddRange(m.Extra.Select(kv => new KeyValuePair<string, object?>(kv.Key, kv.Value)));

@@ -133,6 +133,20 @@ def emit(bench: str, value: float, unit: str, **extra) -> None:
     print(json.dumps(line, separators=(",", ":")), flush=True)
 
 
+def resident_mb(field: str = "VmRSS") -> Optional[float]:
+    """The process's resident memory in MiB from /proc/self/status (Linux): VmRSS (now) or VmHWM (the peak so far, as
+    ru_maxrss); None where it is not readable. The C# harness's Memory class reads the same fields. The peak is per
+    process: a workload's own peak needs a process of its own (compare.sh --interleave)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith(field + ":"):
+                    return round(int(line.split()[1]) / 1024, 1)
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
 def _default_threads() -> int:
     # Like .NET's Environment.ProcessorCount: the processors this process may run on.
     try:

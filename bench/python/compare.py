@@ -1,7 +1,7 @@
 """Joins the JSON lines of Ocular's benchmark harness and its PyTorch twin (bench/compare.sh calls this).
 
     compare.py --suite S --ocular o1.jsonl [...] [--reference r1.jsonl [...]] [--expert e1.jsonl [...]]
-               [--stat median|best|cpu] [--out FILE] [--meta JSON] [--check]
+               [--stat median|best|cpu] [--out FILE] [--meta JSON] [--check] [--memory]
 
 Each file holds one round of one side (compare.sh writes them so); the i-th files of the sides are the same
 round. There are two PyTorch twins: the reference-style one (as the seeds and reference libraries write the
@@ -15,7 +15,9 @@ The ratio always reads "higher = Ocular faster": ocular/pytorch for a throughput
 pytorch/ocular for a time (unit starting with ns, us, ms or s). With several rounds the table adds the spread,
 min-max of the per-round ratios (each round's Ocular value over the same round's twin value). Prints an aligned
 table; --out writes the joined results and every raw line as JSON; --check exits 1 when a ratio against the
-reference twin misses its target.
+reference twin misses its target. --memory adds a table of each side's peak resident memory (peak_rss_mb, the VmHWM
+of the process; compare.sh passes it when every workload ran in a process of its own, --interleave, so that the
+peak is the workload's own), with rss_base_mb (the resident set before the workload built its model) where reported.
 """
 import argparse
 import json
@@ -108,6 +110,39 @@ def fmt_ratio(r, rng):
     return f"{r:.2f}" if rng is None else f"{r:.2f} ({rng[0]:.2f}-{rng[1]:.2f})"
 
 
+def field_median(rounds, name, field):
+    """The median over rounds (and records) of a numeric field of a workload's records, or None."""
+    vals = [r[field] for rnd in rounds for r in rnd.get(name, []) if isinstance(r.get(field), (int, float))]
+    return median(vals) if vals else None
+
+
+def print_memory(rows, sides):
+    """Peak resident memory per workload and side, "peak (base)" in MB, and each twin's peak over Ocular's (higher =
+    Ocular leaner)."""
+    header = ["workload"]
+    for side in sides:
+        header.append(f"{side} MB")
+        if side != "ocular":
+            header.append(f"{side[:3]}/ocular")
+    table = [header]
+    for row in rows:
+        cells = [row["bench"]]
+        o_peak = row.get("ocular_peak_rss_mb")
+        for side in sides:
+            peak, base = row.get(f"{side}_peak_rss_mb"), row.get(f"{side}_rss_base_mb")
+            cells.append("-" if peak is None else f"{peak:.0f}" + ("" if base is None else f" ({base:.0f})"))
+            if side != "ocular":
+                cells.append("-" if peak is None or not o_peak else f"{peak / o_peak:.2f}")
+        table.append(cells)
+    widths = [max(len(r[i]) for r in table) for i in range(len(header))]
+    for i, r in enumerate(table):
+        print("  ".join(c.ljust(widths[j]) if j == 0 else c.rjust(widths[j]) for j, c in enumerate(r)).rstrip())
+        if i == 0:
+            print("  ".join("-" * w for w in widths).rstrip())
+    print("peak resident memory (VmHWM) of each workload's own process in MB, median over rounds; (base): the resident set "
+          "before the workload built its model (runtime, libraries); twin/ocular: the twin's peak over Ocular's (higher = Ocular leaner)")
+
+
 def main(argv=None):
     p = argparse.ArgumentParser()
     p.add_argument("--suite", required=True)
@@ -118,6 +153,8 @@ def main(argv=None):
     p.add_argument("--meta", default="{}")
     p.add_argument("--check", action="store_true", help="exit 1 when a ratio against the reference twin misses its target")
     p.add_argument("--stat", choices=["median", "best", "cpu"], default="median")
+    p.add_argument("--memory", action="store_true",
+                   help="also print each side's peak resident memory per workload (meaningful when each workload ran in its own process)")
     a = p.parse_args(argv)
     if not a.reference and not a.expert:
         p.error("give --reference and/or --expert files")
@@ -162,6 +199,9 @@ def main(argv=None):
                         f"{twin}_runs": recs[twin]})
             if twin == "expert":
                 row["expert_is_reference"] = any(rec.get("expert_is_reference") for rec in recs[twin])
+        for side, rounds in [("ocular", oc), *twins.items()]:
+            row[f"{side}_peak_rss_mb"] = field_median(rounds, name, "peak_rss_mb")
+            row[f"{side}_rss_base_mb"] = field_median(rounds, name, "rss_base_mb")
         r_ref = row.get("ratio_reference")
         row["meets_target"] = None if r_ref is None or row["target"] is None else r_ref >= row["target"]
         r_exp = row.get("ratio_expert")
@@ -202,6 +242,9 @@ def main(argv=None):
           "ratio = Ocular's speed over the twin's (higher = Ocular faster): ocular/twin for .../s units, twin/ocular for times; "
           f"target: against the reference-style twin; goal: >= {GOAL:g} against the expert twin"
           + ("; (=ref): the reference twin is already what an expert writes" if any(r.get("expert_is_reference") for r in rows) else ""))
+    if a.memory:
+        print()
+        print_memory(rows, ["ocular", *twins])
     for msg in problems:
         print(f"warning: {msg}", file=sys.stderr)
 
