@@ -150,6 +150,8 @@ public class ModelZooTests
             "resnet18", "resnet34", "resnet50", "resnet101", "resnet152",
             "vgg11", "vgg11_bn", "vgg13", "vgg13_bn", "vgg16", "vgg16_bn", "vgg19", "vgg19_bn", "alexnet",
             "cifar_resnet20", "cifar_resnet32", "cifar_resnet44", "cifar_resnet56", "cifar_resnet110", "compact_cnn",
+            "lficam_resnet18", "lficam_resnet50", "lficam_cifar_resnet20", "lficam_cifar_resnet110", "lficam_compact_cnn",
+            "abn_resnet18", "abn_resnet50", "abn_cifar_resnet20", "abn_cifar_resnet110", "abn_compact_cnn",
         ];
         Assert.Equal(expected, ModelZoo.Names);
         Assert.Equal(25_557_032, ModelZoo.Describe("resnet50").ParameterCount());   // torchvision's documented num_params
@@ -157,6 +159,8 @@ public class ModelZooTests
         Assert.Equal(61_100_840, ModelZoo.Describe("alexnet").ParameterCount());
         Assert.True(ModelZoo.IsKnown("cifar_resnet1202"));
         Assert.True(ModelZoo.IsKnown("ResNet18"));
+        Assert.True(ModelZoo.IsKnown("lficam_resnet152_stem2"));
+        Assert.True(ModelZoo.IsKnown("abn_cifar_resnet1202"));
     }
 
     [Theory]
