@@ -106,9 +106,8 @@ public static class AttentionArchitectures
     // C, the channels of the last stage's output: 512·expansion (ResNet), 64·expansion (CIFAR ResNet), 128 (compact CNN).
     private static long FeatureChannels(string backbone) => backbone switch
     {
-        "resnet18" or "resnet34" => 512,
         "compact_cnn" => CompactCnn.Widths[^1],
-        _ when backbone.StartsWith("resnet", StringComparison.Ordinal) => 2048,
+        _ when ResNet.Configurations.TryGetValue(backbone, out var resnet) => 512L * resnet.Block.Expansion(),
         _ => 64L * CifarResNet.BlockFor(int.Parse(backbone["cifar_resnet".Length..], CultureInfo.InvariantCulture)).Expansion(),
     };
 
