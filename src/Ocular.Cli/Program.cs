@@ -14,4 +14,5 @@ root.Subcommands.Add(PredictCommand.Create());
 root.Subcommands.Add(ExplainCommand.Create());
 root.Subcommands.Add(EvaluateCommand.Create());
 root.Subcommands.Add(StabilityCommand.Create());
+root.Subcommands.Add(WordsCommand.Create());
 return CommandRunner.Run(root, args);

@@ -1,6 +1,7 @@
 using Ocular.Explain.Baselines;
 using Ocular.Explain.Learned.AttentionMap;
 using Ocular.Explain.Learned.LCam;
+using Ocular.Explain.Learned.Lvw;
 using Ocular.Explain.Methods;
 using Ocular.Vision.Models;
 using Ocular.Vision.Models.Attention;
@@ -46,6 +47,8 @@ public static class ExplainerRegistry
             (m, o) => new AttentionMapExplainer(LfiCam.MethodName, m, o)),
         new(Abn.MethodName, "ABN: the attention map an abn_* classifier computes in its forward pass (Fukui et al. 2019)", "learned", false,
             (m, o) => new AttentionMapExplainer(Abn.MethodName, m, o)),
+        new(LvwExplainer.MethodName, "LVW: the 10 most similar visual words' similarity maps of an lvw_*/protopnet_* network, pixel-wise max (Xiao et al. 2022)", "learned", false,
+            (m, o) => new LvwExplainer(m, o)),
         new(LCamExplainer.MethodName, "L-CAM: a learned attention mechanism's class map; Fm, Img or TAME, from its checkpoint (Gkartzonika et al. 2022)", "learned", false,
             (m, o) => new LCamExplainer(m, o)),
     ];

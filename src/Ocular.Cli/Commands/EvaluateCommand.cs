@@ -31,6 +31,7 @@ internal static class EvaluateCommand
         var chunkSize = new Option<int>("--chunk-size") { Description = "images explained and scored together (bounds memory)", DefaultValueFactory = _ => 32 };
         var normalize = new Option<bool>("--normalize-maps") { Description = "min–max normalise every map per image (otherwise maps outside [0, 1] are an error)" };
         var reference = new Option<string?>("--reference") { Description = "the method that iou and stability compare against" };
+        var referenceModel = new Option<string?>("--reference-model") { Description = "compute the --reference method on this classifier (.ocular) for its own top-1 class, e.g. the base classifier's Grad-CAM for LVW's IoU" };
         var percentile = new Option<double>("--iou-percentile") { Description = "percentile at which iou binarises each map", DefaultValueFactory = _ => 50 };
         var sanityImages = new Option<int>("--sanity-images") { Description = "images used by the sanity check (it recomputes maps once per layer)", DefaultValueFactory = _ => 16 };
         var gallery = new Option<int>("--gallery") { Description = "images in the report's gallery", DefaultValueFactory = _ => 8 };
@@ -40,7 +41,7 @@ internal static class EvaluateCommand
         foreach (var o in new Option[] { model, data, split, limit })
             command.Options.Add(o);
         explainers.AddTo(command);
-        foreach (var o in new Option[] { maps, metrics, keep, step, road, chunkSize, normalize, reference, percentile, sanityImages, gallery, output })
+        foreach (var o in new Option[] { maps, metrics, keep, step, road, chunkSize, normalize, reference, referenceModel, percentile, sanityImages, gallery, output })
             command.Options.Add(o);
         command.SetAction(parse =>
         {
@@ -76,6 +77,15 @@ internal static class EvaluateCommand
             var dataset = DataSpec.Parse(dataText).Open(splitValue);
             var modelPath = parse.GetValue(model)!;
             using var loaded = ClassifierCheckpoint.Load(modelPath);
+            using var referenceLoaded = parse.GetValue(referenceModel) is { } referencePath ? ClassifierCheckpoint.Load(referencePath) : null;
+            if (referenceLoaded is not null)
+            {
+                var method = settings.Reference ?? throw new ArgumentException("--reference-model needs --reference METHOD: the method computed on that classifier (e.g. grad-cam)");
+                var source = ReferenceModel.Source(method, Path.GetFileNameWithoutExtension(Path.GetDirectoryName(Path.GetFullPath(referenceLoaded.Path))) is { Length: > 0 } dir ? dir : "reference",
+                    referenceLoaded.Model, referenceLoaded.Metadata, loaded.Metadata, explainerOptions);
+                sources.Add(source);
+                settings = settings with { Reference = source.Name };
+            }
             var evaluator = new Evaluator(loaded.Model, loaded.Metadata);
             var info = new EvaluationRunInfo(modelPath, dataText, splitValue.ToString().ToLowerInvariant());
             var result = EvaluateOutput.WithProgress(Math.Min(settings.Limit ?? dataset.Count, dataset.Count),

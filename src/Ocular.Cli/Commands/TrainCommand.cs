@@ -47,6 +47,7 @@ internal static class TrainCommand
         var train = new Command("train", "Train models (classifier, l-cam)");
         train.Subcommands.Add(classifier);
         train.Subcommands.Add(TrainLCamCommand.Create());
+        train.Subcommands.Add(TrainLvwCommand.Create());
         return train;
     }
 

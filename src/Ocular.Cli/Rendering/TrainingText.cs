@@ -11,16 +11,16 @@ internal static class TrainingText
     public static string Header(TrainingRunInfo run)
     {
         var o = run.Options;
-        var optimizer = o.Optimizer.ToLowerInvariant() switch
+        var optimizer = run.Optimization ?? o.Optimizer.ToLowerInvariant() switch
         {
             "sgd" => $"sgd lr {o.EffectiveLearningRate.ToString(Inv)} momentum {o.Momentum.ToString(Inv)}{(o.Nesterov ? " nesterov" : "")}",
             var name => $"{name} lr {o.EffectiveLearningRate.ToString(Inv)}",
-        };
+        } + $" wd {o.EffectiveWeightDecay.ToString(Inv)}, schedule {o.Schedule}";
         var trained = run.TrainableParameters == run.Parameters ? "" : $", {run.TrainableParameters.ToString("N0", Inv)} trained";
         return $"run {run.RunDirectory}: {run.Architecture} ({run.Parameters.ToString("N0", Inv)} parameters{trained}) on {o.Data}: " +
                $"{run.TrainImages} train / {Selection(run)}{run.TestImages} test images, {run.ClassNames.Count} classes, input {run.Recipe.InputSize}, " +
-               $"augmentation {run.Recipe.Augmentation}; {optimizer} wd {o.EffectiveWeightDecay.ToString(Inv)}, schedule {o.Schedule}, " +
-               $"{o.Epochs} epochs of {run.BatchesPerEpoch} batches of {o.BatchSize}; seed {o.Seed}, {run.Threads} threads, {o.Workers} workers" +
+               $"augmentation {run.Recipe.Augmentation}; {optimizer}, " +
+               $"{o.Epochs} {(run.Optimization is null ? "epochs" : "steps")} of {run.BatchesPerEpoch} batches of {o.BatchSize}; seed {o.Seed}, {run.Threads} threads, {o.Workers} workers" +
                (run.StartEpoch > 0 ? $"; resuming after epoch {run.StartEpoch}" : "");
     }
 
@@ -31,10 +31,13 @@ internal static class TrainingText
     {
         var width = m.Epochs.ToString(Inv).Length;
         var validation = double.IsNaN(m.ValidationTop1) ? "" : string.Create(Inv, $"val top-1 {m.ValidationTop1:F2}%  ");
+        var what = m.Label is null ? $"epoch {m.Epoch.ToString(Inv).PadLeft(width)}/{m.Epochs}" : $"step {m.Epoch.ToString(Inv).PadLeft(width)}/{m.Epochs} {m.Label,-9}";
+        var train = double.IsNaN(m.TrainLoss) ? "" : string.Create(Inv, $"train loss {m.TrainLoss:F4} acc {m.TrainAccuracy:F2}%  ");
+        var speed = m.ImagesPerSecond > 0 ? string.Create(Inv, $"{m.ImagesPerSecond:F0} img/s  ") : "";
         return string.Create(Inv,
-            $"epoch {m.Epoch.ToString(Inv).PadLeft(width)}/{m.Epochs}  train loss {m.TrainLoss:F4} acc {m.TrainAccuracy:F2}%  {validation}" +
+            $"{what}  {train}{validation}" +
             $"test loss {m.TestLoss:F4} top-1 {m.TestTop1:F2}% top-5 {m.TestTop5:F2}%  lr {m.LearningRate:G4}  " +
-            $"{m.ImagesPerSecond:F0} img/s  {m.Seconds:F1} s{(m.IsBest ? "  best" : "")}");
+            $"{speed}{m.Seconds:F1} s{(m.IsBest ? "  best" : "")}");
     }
 
     public static string Done(TrainingResult r)
@@ -53,4 +56,14 @@ internal static class TrainingText
             ? $"the run in {r.RunDirectory} is already complete ({r.CompletedEpochs} epochs)"
             : $"done: best test loss {r.BestLoss.ToString("F4", Inv)} at epoch {r.BestEpoch} → {r.BestCheckpoint}; last → {r.LastCheckpoint}" +
               "  (accuracies above are of the masked inputs against the targets)";
+
+    /// <summary>The last line of a Learnable Visual Words / ProtoPNet training.</summary>
+    public static string Done(Ocular.Explain.Learned.Lvw.LvwTrainingResult r)
+    {
+        var patches = r.DistinctPatches is { } d ? $"; last push: {d} distinct patches" : "";
+        var best = r.BestStep is null ? "no step selected yet" : $"best step {r.BestStep} (selection top-1 {r.BestTop1.ToString("F2", Inv)}%): test top-1 {r.BestTestTop1.ToString("F2", Inv)}%";
+        return r.Steps.Count == 0
+            ? $"the run in {r.RunDirectory} is already complete ({r.StepsDone} steps; {best}{patches})"
+            : $"done: {best}{patches} → {r.BestCheckpoint}; last → {r.LastCheckpoint}";
+    }
 }

@@ -33,7 +33,8 @@ public sealed record ArchitectureInfo(string Name, string Family, string Descrip
 /// The model registry: creates every architecture of the zoo by name — resnet18/34/50/101/152,
 /// vgg11/13/16/19 and their <c>_bn</c> variants, alexnet (torchvision's definitions),
 /// <c>cifar_resnet&lt;depth&gt;</c> for any depth 6n + 2 (bearpaw/ABN/LFI-CAM), compact_cnn, and the classifiers with
-/// a built-in attention map, <c>lficam_&lt;backbone&gt;</c> and <c>abn_&lt;backbone&gt;</c> (<see cref="Attention.AttentionArchitectures"/>).
+/// a built-in attention map, <c>lficam_&lt;backbone&gt;</c> and <c>abn_&lt;backbone&gt;</c> (<see cref="Attention.AttentionArchitectures"/>), and the
+/// prototype networks <c>lvw_&lt;backbone&gt;</c> and <c>protopnet_&lt;backbone&gt;</c> (<see cref="Prototypes.PrototypeArchitectures"/>).
 /// </summary>
 public static class ModelZoo
 {
@@ -44,7 +45,8 @@ public static class ModelZoo
 
     /// <summary>The listed architectures, in display order (the CIFAR ResNet appears with its common depths; any depth 6n + 2 can be created).</summary>
     public static IReadOnlyList<ArchitectureInfo> Architectures { get; } =
-        [.. Fixed.Take(Fixed.Length - 1), .. ListedCifarDepths.Select(CifarInfo), Fixed[^1], .. AttentionArchitectures.Listed.Select(Describe)];
+        [.. Fixed.Take(Fixed.Length - 1), .. ListedCifarDepths.Select(CifarInfo), Fixed[^1], .. AttentionArchitectures.Listed.Select(Describe),
+         .. Prototypes.PrototypeArchitectures.Listed.Select(Describe)];
 
     /// <summary>The listed names.</summary>
     public static IReadOnlyList<string> Names => [.. Architectures.Select(a => a.Name)];
@@ -77,6 +79,7 @@ public static class ModelZoo
         info = Fixed.FirstOrDefault(a => a.Name == key)!;
         if (info is not null) return true;
         if (AttentionArchitectures.TryDescribe(key, out info)) return true;
+        if (Prototypes.PrototypeArchitectures.TryDescribe(key, out info)) return true;
         if (key.StartsWith(CifarPrefix, StringComparison.Ordinal)
             && int.TryParse(key.AsSpan(CifarPrefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out var depth)
             && depth >= 8 && (depth - 2) % 6 == 0

@@ -28,7 +28,7 @@ public sealed record WeightsLoadReport(WeightsSource Source, StateDictReport Key
     public override string ToString() =>
         $"loaded {LoadedKeys} of {ModelKeys} tensors from {Source.Path}"
         + (HeadSkipped ? FileNumClasses is { } k ? $"; head replaced ({k} classes in the file)" : "; the file has no head: the model keeps its own" : "")
-        + (BranchFresh ? "; the attention branch is not in the file: it keeps its fresh initialisation" : "")
+        + (BranchFresh ? "; the layers added to the backbone (attention branch, or add-on layers and words) are not in the file: they keep their fresh initialisation" : "")
         + (IsComplete ? "" : $"; not loaded: {Keys.Missing.Count} missing, {Keys.Unexpected.Count} unexpected, {Keys.WrongShape.Count} wrongly shaped");
 }
 
@@ -177,6 +177,19 @@ public static class PyTorchWeights
                     state[key] = own[key];
                     branchKeys.Add(key);
                 }
+            // A prototype network initialised from its backbone's weights: the file's pooling and classifier layers are not part
+            // of the trunk, and the add-on layers and words the file lacks keep their fresh initialisation (reference
+            // learnable-visual-words.md §2: an ImageNet backbone).
+            if (skipMismatchedHead && model is Prototypes.PrototypeNetwork && !file.StateDict.Keys.Any(Prototypes.PrototypeNetwork.IsAddedKey))
+            {
+                var children = model.NamedChildren().Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
+                foreach (var key in state.Keys.Where(k => !children.Contains(k.Split('.')[0])).ToList()) state.Remove(key);
+                foreach (var key in own.Keys.Where(k => Prototypes.PrototypeNetwork.IsAddedKey(k) && !headKeys.Contains(k)))
+                {
+                    state[key] = own[key];
+                    branchKeys.Add(key);
+                }
+            }
             headKeys.UnionWith(branchKeys);
             // The model's entries the file provides with the right shape (a skipped head and branch not counted).
             int Matching(StateDictReport r) => own.Keys.Count(key => state.ContainsKey(key) && !headKeys.Contains(key)) - r.WrongShape.Count;

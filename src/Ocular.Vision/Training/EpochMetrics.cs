@@ -22,6 +22,9 @@ public sealed record EpochMetrics(int Epoch, int Epochs, double TrainLoss, doubl
     /// <summary>Top-1 accuracy on the validation split, in percent (NaN when the run selects on the test split).</summary>
     public double ValidationTop1 { get; init; } = double.NaN;
 
+    /// <summary>What the row is when it is not a plain epoch (a schedule step such as <c>10push</c>); null for an epoch.</summary>
+    public string? Label { get; init; }
+
     /// <summary>The column names of the metrics files, in order.</summary>
     public static readonly IReadOnlyList<string> Columns =
         ["epoch", "train_loss", "train_accuracy", "val_loss", "val_top1", "test_loss", "test_top1", "test_top5", "lr", "images_per_second", "train_seconds", "epoch_seconds", "best"];

@@ -63,4 +63,7 @@ public sealed record TrainingRunInfo(string RunDirectory, TrainingOptions Option
 {
     /// <summary>The images of the validation split the best epoch is selected on (0 when the run selects on the test split).</summary>
     public int ValidationImages { get; init; }
+
+    /// <summary>The optimisation in words, for trainers whose optimisers <see cref="Options"/> cannot describe (several optimisers, phases); null: from the options.</summary>
+    public string? Optimization { get; init; }
 }

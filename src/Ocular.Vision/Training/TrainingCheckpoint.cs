@@ -37,21 +37,49 @@ public static class TrainingCheckpoint
     /// Writes a resumable checkpoint of any trained module: <paramref name="write"/> receives the extra tensors (the
     /// optimizer's state under <c>optimizer.*</c>, the global generator under <c>generator.default</c>) and the extra
     /// metadata (<see cref="StateKey"/>: <paramref name="runState"/>'s fields, the scheduler's and the optimizer's state)
-    /// and writes them beside the module's own weights, atomically. <see cref="RestoreOptimization"/> reads them back.
+    /// and writes them beside the module's own weights, atomically. <see cref="RestoreOptimization(string, Torch.Nn.Module, Optimizer, ILrScheduler)"/> reads them back.
     /// </summary>
     public static void Save(Optimizer optimizer, ILrScheduler scheduler, JsonObject runState,
-        Action<IReadOnlyDictionary<string, Tensor>, IReadOnlyDictionary<string, string>> write)
+        Action<IReadOnlyDictionary<string, Tensor>, IReadOnlyDictionary<string, string>> write) =>
+        Save([("", optimizer)], [("", scheduler)], runState, write);
+
+    /// <summary>
+    /// The same for a run with several optimizers and schedulers (e.g. the warm-up, joint and last-layer optimizers of
+    /// prototype networks), each under its own name: its tensors under <c>optimizer.NAME.*</c>, its JSON under
+    /// <c>optimizer.NAME</c> and <c>scheduler.NAME</c> (the empty name is the single optimizer's <c>optimizer</c>).
+    /// </summary>
+    public static void Save(IReadOnlyList<(string Name, Optimizer Optimizer)> optimizers, IReadOnlyList<(string Name, ILrScheduler Scheduler)> schedulers,
+        JsonObject runState, Action<IReadOnlyDictionary<string, Tensor>, IReadOnlyDictionary<string, string>> write)
     {
-        using var optimizerState = optimizer.StateDict();
-        using var generator = Generator.Default();
-        using var generatorState = generator.GetState();
-        var extra = optimizerState.Tensors.ToDictionary(kv => OptimizerPrefix + kv.Key, kv => kv.Value);
-        extra[GeneratorKey] = generatorState;
-        var json = (JsonObject)runState.DeepClone();
-        json["scheduler"] = scheduler.StateDict();
-        json["optimizer"] = JsonNode.Parse(optimizerState.ToJson());
-        write(extra, new Dictionary<string, string> { [StateKey] = json.ToJsonString() });
+        ArgumentNullException.ThrowIfNull(optimizers);
+        ArgumentNullException.ThrowIfNull(schedulers);
+        ArgumentNullException.ThrowIfNull(write);
+        var states = new List<OptimizerStateDict>();
+        try
+        {
+            using var generator = Generator.Default();
+            using var generatorState = generator.GetState();
+            var extra = new Dictionary<string, Tensor>(StringComparer.Ordinal) { [GeneratorKey] = generatorState };
+            var json = (JsonObject)runState.DeepClone();
+            foreach (var (name, optimizer) in optimizers)
+            {
+                var state = optimizer.StateDict();
+                states.Add(state);
+                foreach (var (key, tensor) in state.Tensors) extra[TensorPrefix(name) + key] = tensor;
+                json[JsonKey("optimizer", name)] = JsonNode.Parse(state.ToJson());
+            }
+            foreach (var (name, scheduler) in schedulers) json[JsonKey("scheduler", name)] = scheduler.StateDict();
+            write(extra, new Dictionary<string, string> { [StateKey] = json.ToJsonString() });
+        }
+        finally
+        {
+            foreach (var state in states) state.Dispose();
+        }
     }
+
+    private static string TensorPrefix(string name) => name.Length == 0 ? OptimizerPrefix : OptimizerPrefix + name + ".";
+
+    private static string JsonKey(string kind, string name) => name.Length == 0 ? kind : kind + "." + name;
 
     /// <summary>Reads the training state of a checkpoint without loading its tensors.</summary>
     /// <exception cref="InvalidDataException">The checkpoint holds no training state (it is a plain classifier checkpoint).</exception>
@@ -69,8 +97,16 @@ public static class TrainingCheckpoint
     /// <paramref name="model"/>'s weights (its state-dict keys, strictly), the optimizer's and the scheduler's state and the
     /// global generator. Returns the run-state JSON (the fields the run saved, plus <c>scheduler</c> and <c>optimizer</c>).
     /// </summary>
-    public static JsonObject RestoreOptimization(string path, Torch.Nn.Module model, Optimizer optimizer, ILrScheduler scheduler)
+    public static JsonObject RestoreOptimization(string path, Torch.Nn.Module model, Optimizer optimizer, ILrScheduler scheduler) =>
+        RestoreOptimization(path, model, [("", optimizer)], [("", scheduler)]);
+
+    /// <summary>Restores a checkpoint written with several named optimizers and schedulers (see <see cref="Save(IReadOnlyList{ValueTuple{string, Optimizer}}, IReadOnlyList{ValueTuple{string, ILrScheduler}}, JsonObject, Action{IReadOnlyDictionary{string, Tensor}, IReadOnlyDictionary{string, string}})"/>).</summary>
+    public static JsonObject RestoreOptimization(string path, Torch.Nn.Module model, IReadOnlyList<(string Name, Optimizer Optimizer)> optimizers,
+        IReadOnlyList<(string Name, ILrScheduler Scheduler)> schedulers)
     {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(optimizers);
+        ArgumentNullException.ThrowIfNull(schedulers);
         var json = StateJson(path);
         using var contents = SafeTensors.Load(path);
         var own = model.StateDict();
@@ -78,12 +114,22 @@ public static class TrainingCheckpoint
         foreach (var t in own.Values) t.Dispose();
         model.LoadStateDict(contents.Tensors.Where(kv => keys.Contains(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value), strict: true);
 
-        // FromJson takes the tensors over; give it copies so that the file's contents can be disposed as a whole.
-        var optimizerTensors = contents.Tensors.Where(kv => kv.Key.StartsWith(OptimizerPrefix, StringComparison.Ordinal))
-            .ToDictionary(kv => kv.Key[OptimizerPrefix.Length..], kv => kv.Value.Clone());
-        using (var optimizerState = OptimizerStateDict.FromJson(json["optimizer"]!.ToJsonString(), optimizerTensors))
+        foreach (var (name, optimizer) in optimizers)
+        {
+            var prefix = TensorPrefix(name);
+            // FromJson takes the tensors over; give it copies so that the file's contents can be disposed as a whole. The
+            // single optimizer's prefix is a prefix of the named ones': keep only keys without a further name.
+            var tensors = contents.Tensors.Where(kv => kv.Key.StartsWith(prefix, StringComparison.Ordinal)
+                                                       && (name.Length > 0 || optimizers.Count == 1))
+                .ToDictionary(kv => kv.Key[prefix.Length..], kv => kv.Value.Clone());
+            var text = json[JsonKey("optimizer", name)]?.ToJsonString()
+                ?? throw new InvalidDataException($"{path}: no state of the optimizer '{JsonKey("optimizer", name)}' (a checkpoint of another kind of run?)");
+            using var optimizerState = OptimizerStateDict.FromJson(text, tensors);
             optimizer.LoadStateDict(optimizerState);
-        scheduler.LoadStateDict(json["scheduler"]!.AsObject());
+        }
+        foreach (var (name, scheduler) in schedulers)
+            scheduler.LoadStateDict(json[JsonKey("scheduler", name)]?.AsObject()
+                ?? throw new InvalidDataException($"{path}: no state of the scheduler '{JsonKey("scheduler", name)}'"));
         if (!contents.Tensors.TryGetValue(GeneratorKey, out var generatorState))
             throw new InvalidDataException($"{path}: no '{GeneratorKey}' tensor (the global generator's state)");
         using var generator = Generator.Default();

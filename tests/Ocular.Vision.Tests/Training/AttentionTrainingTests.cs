@@ -116,7 +116,7 @@ public class AttentionTrainingTests
         var report = PyTorchWeights.LoadBackbone(model, plain.BestCheckpoint);
         Assert.True(report.BranchFresh);
         Assert.False(report.HeadSkipped);
-        Assert.Contains("the attention branch is not in the file", report.ToString(), StringComparison.Ordinal);
+        Assert.Contains("the layers added to the backbone (attention branch, or add-on layers and words) are not in the file", report.ToString(), StringComparison.Ordinal);
         using var trained = ClassifierCheckpoint.Load(plain.BestCheckpoint);
         Assert.Equal(ClassifierCheckpoint.WeightsHash(trained.Model), BackboneHash(model));
 

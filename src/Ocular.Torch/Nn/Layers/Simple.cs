@@ -57,6 +57,15 @@ public sealed class Dropout(double p = 0.5, bool inplace = false) : Module
 /// <summary>2-D max pooling (<c>nn.MaxPool2d</c>).</summary>
 public sealed class MaxPool2d(Pair kernelSize, Pair? stride = null, Pair? padding = null, Pair? dilation = null, bool ceilMode = false) : Module
 {
+    /// <summary>The window size.</summary>
+    public Pair KernelSize => kernelSize;
+
+    /// <summary>The stride (the window size when not given).</summary>
+    public Pair Stride => stride ?? kernelSize;
+
+    /// <summary>The implicit padding on each side.</summary>
+    public Pair Padding => padding ?? 0;
+
     /// <inheritdoc/>
     public override Tensor Forward(Tensor input) => Functional.MaxPool2d(input, kernelSize, stride, padding, dilation, ceilMode);
 

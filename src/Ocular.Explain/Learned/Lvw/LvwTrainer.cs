@@ -1,0 +1,82 @@
+using System.Text.Json;
+using Ocular.Vision.Training;
+
+namespace Ocular.Explain.Learned.Lvw;
+
+/// <summary>
+/// Trains a Learnable Visual Words network, or ProtoPNet as its comparison (reference <c>learnable-visual-words.md</c>
+/// §4), in a run directory like classifier training (<see cref="RunDirectory"/>: <c>config.json</c>,
+/// <c>metrics.jsonl</c>/<c>.csv</c>, <c>last.ocular</c> with the state to resume, <c>best.ocular</c>, and for every push
+/// <c>push-EPOCH.ocular</c> and <c>push-EPOCH.json</c>, the words' sources): the library behind <c>ocular train lvw</c>.
+/// </summary>
+/// <remarks>
+/// <para><b>Schedule.</b> Warm-up epochs (add-on layers and words, frozen backbone, no alignment), joint epochs (all
+/// but the last layer; StepLR on their learning rates), a push after every <see cref="LvwTrainingOptions.PushEvery"/>-th
+/// epoch from <see cref="LvwTrainingOptions.PushStart"/>, each followed by last-layer-only passes. Adam throughout, with
+/// the original's learning rates and weight decays.</para>
+/// <para><b>Alignment targets</b> (LVW): the base classifier's Grad-CAM maps, made by <see cref="AlignmentTargets"/>
+/// once per data set and settings and cached.</para>
+/// <para><b>Resuming.</b> <c>last.ocular</c> is written atomically after every step (epoch, push or last-layer
+/// iteration) with the three optimizers, the scheduler and the generator, so a run killed at any moment resumes at
+/// its last complete step; a push killed half-way is redone.</para>
+/// <para><b>Selection.</b> best.ocular is the step with the best validation top-1 (a split carved from the training
+/// set with a fixed seed; the test split with <see cref="LvwTrainingOptions.SelectOnTest"/>), among the steps after the
+/// first push when the schedule pushes (their words are training patches).</para>
+/// </remarks>
+public static class LvwTrainer
+{
+    /// <summary>The format tag of an LVW run's <c>config.json</c>.</summary>
+    public const string ConfigFormat = "ocular.train-lvw/1";
+
+    internal static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        WriteIndented = true,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    /// <summary>Where alignment targets are cached by default: <c>$XDG_CACHE_HOME/ocular/alignment-targets</c> or <c>~/.cache/ocular/alignment-targets</c>.</summary>
+    public static string DefaultTargetsCache
+    {
+        get
+        {
+            var root = Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } xdg ? xdg
+                : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache");
+            return Path.Combine(root, "ocular", "alignment-targets");
+        }
+    }
+
+    /// <summary>Starts a new run in <see cref="LvwTrainingOptions.OutputDirectory"/> and runs its schedule to the end.</summary>
+    /// <exception cref="ArgumentException">An option is invalid (the message names it and what is accepted).</exception>
+    /// <exception cref="IOException">The directory already holds a run.</exception>
+    /// <exception cref="TrainingInterruptedException">An error stopped the run after it had started; the message says how to resume.</exception>
+    public static LvwTrainingResult Train(LvwTrainingOptions options, ITrainingProgress? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        var run = new RunDirectory(options.OutputDirectory);
+        if (run.HoldsRun)
+            throw new IOException($"{run.Path} already holds a training run; resume it with `ocular train lvw --resume {run.Path}` or choose another --out");
+        return new LvwSession(options, run, resuming: false, progress ?? SilentTrainingProgress.Instance).Run(cancellationToken);
+    }
+
+    /// <summary>
+    /// Continues the run in <paramref name="runDirectory"/> after its last complete step with the options of its
+    /// <c>config.json</c>; only the number of epochs may grow and the worker count may change.
+    /// </summary>
+    public static LvwTrainingResult Resume(string runDirectory, int? epochs = null, int? workers = null, ITrainingProgress? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        var run = new RunDirectory(runDirectory);
+        var (options, threads) = run.ReadConfig<LvwTrainingOptions>(ConfigFormat);
+        options = options with { OutputDirectory = run.Path };
+        var (newEpochs, newWorkers, changed) = ResumeChanges.Apply(run, options.Epochs, null, options.Workers, epochs, workers);
+        options = options with { Epochs = newEpochs, Workers = newWorkers };
+        options.Validate();
+        return new LvwSession(options, run, resuming: true, progress ?? SilentTrainingProgress.Instance)
+        {
+            RewriteConfig = changed,
+            OriginalThreads = threads,
+        }.Run(cancellationToken);
+    }
+}
