@@ -152,6 +152,7 @@ public class ModelZooTests
             "cifar_resnet20", "cifar_resnet32", "cifar_resnet44", "cifar_resnet56", "cifar_resnet110", "compact_cnn",
             "lficam_resnet18", "lficam_resnet50", "lficam_cifar_resnet20", "lficam_cifar_resnet110", "lficam_compact_cnn",
             "abn_resnet18", "abn_resnet50", "abn_cifar_resnet20", "abn_cifar_resnet110", "abn_compact_cnn",
+            "lvw_resnet34", "lvw_resnet18", "lvw_compact_cnn", "protopnet_resnet34", "protopnet_vgg19", "protopnet_compact_cnn",
         ];
         Assert.Equal(expected, ModelZoo.Names);
         Assert.Equal(25_557_032, ModelZoo.Describe("resnet50").ParameterCount());   // torchvision's documented num_params
@@ -161,6 +162,7 @@ public class ModelZooTests
         Assert.True(ModelZoo.IsKnown("ResNet18"));
         Assert.True(ModelZoo.IsKnown("lficam_resnet152_stem2"));
         Assert.True(ModelZoo.IsKnown("abn_cifar_resnet1202"));
+        Assert.True(ModelZoo.IsKnown("protopnet_cifar_resnet1202_w10_d64"));
     }
 
     [Theory]
