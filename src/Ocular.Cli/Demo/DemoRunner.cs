@@ -8,6 +8,7 @@ using Ocular.Evaluation;
 using Ocular.Evaluation.Reports;
 using Ocular.Explain;
 using Ocular.Explain.Learned.LCam;
+using Ocular.Explain.Learned.Lvw;
 using Ocular.Torch;
 using Ocular.Torch.Serialization;
 using Ocular.Vision.Datasets;
@@ -33,7 +34,7 @@ internal sealed class DemoRunner(DemoSettings settings, string outputDirectory)
     private readonly Stopwatch _clock = new();
     private int _stage;
 
-    private const int Stages = 8;
+    private const int Stages = 10;
 
     /// <summary>Runs every stage; returns the path of report.html.</summary>
     public string Run()
@@ -66,29 +67,44 @@ internal sealed class DemoRunner(DemoSettings settings, string outputDirectory)
             learned.Add(new MethodChoice(ExplainerRegistry.Find(LCamExplainer.MethodName), run.BestCheckpoint, $"l-cam-{variant}"));
         }
 
+        // Learnable Visual Words and ProtoPNet on the classifier (its trunk and, for LVW, its Grad-CAM maps), evaluated beside it (issue 15).
+        var prototypes = new List<(string Mode, LvwTrainingResult Run)>();
+        foreach (var mode in DemoSettings.PrototypeModes)
+        {
+            var run = Stage($"train {(mode == "lvw" ? "Learnable Visual Words" : "ProtoPNet")}", () => TrainingDisplay.Run(quiet: false,
+                p => LvwTrainer.Train(settings.Prototypes(mode, modelPath, Path.Combine(outputDirectory, mode)), p)));
+            Console.WriteLine(TrainingText.Done(run));
+            prototypes.Add((mode, run));
+        }
+
         // Every registered method: the learned ones with the checkpoints just trained, then the post-hoc methods and the baselines.
         var methods = learned.Concat(ExplainerRegistry.Explainers.Where(i => i.Kind != "learned").Select(i => new MethodChoice(i, null, i.Name))).ToList();
+        MethodChoice Choice(string name) => new(ExplainerRegistry.Find(name), null, name);
         var explained = methods.Where(m => m.Info.Kind != "baseline").ToList();
         Stage("explain test images with every method", () => Explain(data.Test, modelPath, explained));
         var result = Stage("evaluate every method", () =>
         {
             var main = Evaluate(data.Test, modelPath, methods);
             var others = attention.Select(a => (Tag: Vision.Models.Attention.AttentionArchitectures.Name("compact_cnn", a.Method),
-                Result: Evaluate(data.Test, a.Run.BestCheckpoint, [new MethodChoice(ExplainerRegistry.Find(a.Method), null, a.Method),
-                                                                   new MethodChoice(ExplainerRegistry.Find("grad-cam"), null, "grad-cam")]))).ToList();
+                Result: Evaluate(data.Test, a.Run.BestCheckpoint, [Choice(a.Method), Choice("grad-cam")]))).ToList();
+            others.AddRange(prototypes.Select(p => (Tag: ClassifierCheckpoint.ReadMetadata(p.Run.BestCheckpoint).Architecture,
+                Result: Evaluate(data.Test, p.Run.BestCheckpoint, [Choice(LvwExplainer.MethodName), Choice("grad-cam")]))));
             var combined = CombinedModels.Add(main, others);
             return combined with
             {
                 Notes = [.. combined.Notes, $"The LFI-CAM and ABN classifiers were trained like the compact CNN but on its first {settings.AttentionTrainImages} " +
                                             "training images (LFI-CAM's FIN costs about 5× the compact CNN's forward pass): compare their maps, not their accuracy " +
-                                            "(docs/lficam.md has them trained alike)."],
+                                            "(docs/lficam.md has them trained alike).",
+                                            $"The LVW and ProtoPNet networks were trained on the compact CNN's trunk (and, for LVW, its Grad-CAM maps) on the same " +
+                                            $"{settings.AttentionTrainImages} images, with a schedule of {settings.PrototypeEpochs} epochs instead of the original's 201 " +
+                                            "(docs/lvw.md has longer runs); their lvw rows show the 10 most similar words' maps."],
             };
         });
 
         var files = EvaluationReport.Write(result, outputDirectory);
         WritePicture(result);
         EvaluateOutput.PrintTable(result);
-        WriteMarker(classifier, attention, result);
+        WriteMarker(classifier, attention, prototypes, result);
         var report = files.First(f => f.EndsWith(".html", StringComparison.Ordinal));
         Console.WriteLine();
         Console.WriteLine($"demo done in {_clock.Elapsed.TotalSeconds.ToString("0", CultureInfo.InvariantCulture)} s ({string.Join(", ", _times.Select(t => $"{t.Stage} {t.Seconds.ToString("0", CultureInfo.InvariantCulture)} s"))})");
@@ -211,7 +227,8 @@ internal sealed class DemoRunner(DemoSettings settings, string outputDirectory)
         ["selected_on"] = run.SelectedOn,
     };
 
-    private void WriteMarker(TrainingResult classifier, IReadOnlyList<(string Method, TrainingResult Run)> attention, EvaluationResult result)
+    private void WriteMarker(TrainingResult classifier, IReadOnlyList<(string Method, TrainingResult Run)> attention,
+        IReadOnlyList<(string Mode, LvwTrainingResult Run)> prototypes, EvaluationResult result)
     {
         var marker = new JsonObject
         {
@@ -223,6 +240,13 @@ internal sealed class DemoRunner(DemoSettings settings, string outputDirectory)
             ["threads"] = settings.Threads,
             ["classifier"] = Record(classifier),
             ["attention_classifiers"] = new JsonObject([.. attention.Select(a => KeyValuePair.Create(a.Method, (JsonNode?)Record(a.Run)))]),
+            ["prototype_networks"] = new JsonObject([.. prototypes.Select(p => KeyValuePair.Create(p.Mode, (JsonNode?)new JsonObject
+            {
+                ["checkpoint"] = Path.GetRelativePath(outputDirectory, p.Run.BestCheckpoint),
+                ["best_step"] = p.Run.BestStep,
+                ["test_top1"] = p.Run.BestTestTop1,
+                ["distinct_patches"] = p.Run.DistinctPatches,
+            }))]),
             ["methods"] = new JsonArray([.. result.Methods.Select(m => (JsonNode)m.Name)]),
             ["stages"] = new JsonArray([.. _times.Select(t => (JsonNode)new JsonObject { ["stage"] = t.Stage, ["seconds"] = Math.Round(t.Seconds, 1) })]),
             ["seconds"] = Math.Round(_clock.Elapsed.TotalSeconds, 1),

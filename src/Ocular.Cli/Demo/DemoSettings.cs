@@ -74,6 +74,37 @@ internal sealed record DemoSettings
 
     public static readonly IReadOnlyList<string> LCamVariants = ["fm", "img"];
 
+    /// <summary>The prototype networks the demo trains on the classifier: Learnable Visual Words and ProtoPNet.</summary>
+    public static readonly IReadOnlyList<string> PrototypeModes = ["lvw", "protopnet"];
+
+    /// <summary>
+    /// A Learnable Visual Words or ProtoPNet network on the classifier at <paramref name="baseClassifier"/> (its trunk, its
+    /// Grad-CAM maps as LVW's alignment targets), on the first <see cref="AttentionTrainImages"/> training images, with a
+    /// shortened schedule: <see cref="PrototypeEpochs"/> epochs (the original's 201), 3 warm-up epochs (10), pushes after
+    /// epochs 5 and 10 (every 10th from 10), 2 last-layer passes after each (20); the original's learning rates. The
+    /// alignment targets are cached in the demo's folder. docs/lvw.md has the longer runs.
+    /// </summary>
+    public Explain.Learned.Lvw.LvwTrainingOptions Prototypes(string mode, string baseClassifier, string outputDirectory) => new()
+    {
+        BaseClassifier = baseClassifier,
+        Data = DataSpec,
+        Mode = mode,
+        TrainImages = AttentionTrainImages,
+        TestImages = Quick ? 200 : 500,
+        Epochs = PrototypeEpochs,
+        WarmEpochs = Quick ? 2 : 3,
+        PushStart = Quick ? 3 : 5,
+        PushEvery = Quick ? 3 : 5,
+        LastLayerIterations = 2,
+        BatchSize = 32,
+        TargetsCache = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(outputDirectory))!, "alignment-targets"),
+        Seed = Seed,
+        OutputDirectory = outputDirectory,
+    };
+
+    /// <summary>The epochs of the demo's prototype networks.</summary>
+    public int PrototypeEpochs => Quick ? 7 : 11;
+
     /// <summary>
     /// An L-CAM attention mechanism's training for the classifier at <paramref name="classifier"/>: on a subset of the
     /// training images, with learning rate 0.1 (the reference's 1e-4 barely moves a 1×1 convolution on a few thousand
