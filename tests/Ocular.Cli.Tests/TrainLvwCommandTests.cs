@@ -41,6 +41,13 @@ public class TrainLvwCommandTests
         var explain = CliRunner.Run("explain", "--model", Path.Combine(run, "best.ocular"), "--method", "lvw", "--input", images, "--out", Path.Combine(dir.Path, "maps"));
         Assert.True(explain.ExitCode == 0, explain.StdErr);
         using (var maps = Npy.Load(Path.Combine(dir.Path, "maps", "lvw.npy"))) Assert.Equal(new long[] { 1, 32, 32 }, maps.Shape);
+        Assert.Contains("the 10 most similar words", explain.StdOut);
+        using (var view = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir.Path, "maps", "lvw-words.json"))))
+        {
+            var image = Assert.Single(view.RootElement.GetProperty("images").EnumerateArray());
+            Assert.Equal(5, image.GetProperty("words").GetArrayLength());
+        }
+        Assert.Contains("word ", File.ReadAllText(Path.Combine(dir.Path, "maps", "lvw-words.html")));
 
         var evaluation = Path.Combine(dir.Path, "evaluation");
         var e = CliRunner.Run("evaluate", "--model", Path.Combine(run, "best.ocular"), "--data", data, "--limit", "8", "--methods", "lvw", "--metrics", "iou,ad",

@@ -95,6 +95,10 @@ internal static class ExplainCommand
             var overlayDir = Path.Combine(outDir, "overlays");
             Directory.CreateDirectory(overlayDir);
             Explain(modelPath, model, meta, classNames, explainers, [.. infos.Select(i => i.Label)], selection, inputs, outDir, overlayDir, options.BatchSize, colorMap, alpha);
+            // A prototype network explained with its words: which words, and the training patches they stand for.
+            if (model is Vision.Models.Prototypes.PrototypeNetwork network && infos.Any(i => i.Info.Name == Ocular.Explain.Learned.Lvw.LvwExplainer.MethodName))
+                foreach (var file in LvwWordsView.Write(modelPath, network, meta, inputs, outDir, SheetRowLimit))
+                    Console.WriteLine($"wrote {file}");
         }
         finally
         {
@@ -111,6 +115,8 @@ internal static class ExplainCommand
             return $"layer{(layers.Length > 1 ? "s" : "")} {string.Join(", ", layers)}" +
                    (isDefault ? $" ({model.Architecture}'s default{(explainer.Name == "cam" ? " CAM" : "")} layer)" : "");
         }
+        if (s.TryGetValue("top_words", out var top) && top is int words)
+            return $"the {words} most similar words' similarity maps (OpenCV bicubic), pixel-wise max; lvw-words.html shows each image's words and their training patches";
         if (explainer.Name == "rise")
             return $"{options.RiseMasks} masks, grid {options.RiseGridSize}×{options.RiseGridSize}, p1 {options.RiseKeepProbability.ToString(CultureInfo.InvariantCulture)}, seed {options.Seed}";
         return "";

@@ -49,13 +49,10 @@ internal static class WordsCommand
         using var loaded = ClassifierCheckpoint.Load(modelPath);
         var network = loaded.Model as PrototypeNetwork
             ?? throw new ArgumentException($"{modelPath} is a {loaded.Model.Architecture}, not a prototype network (lvw_*, protopnet_*); train one with `ocular train lvw`");
-        var push = LvwCheckpoint.ReadWords(modelPath)
-            ?? throw new InvalidDataException($"{modelPath}: its words were never pushed, so they have no source patches; use a checkpoint from after the first push (best.ocular or push-EPOCH.ocular)");
         var meta = loaded.Metadata;
-        var runData = meta.Training?["options"]?["data"]?.GetValue<string>();
-        var trainSpec = DataSpec.Parse(trainDataText ?? runData
-            ?? throw new ArgumentException($"{modelPath} does not record its training data; give --train-data"));
-        var usageSpec = DataSpec.Parse(dataText ?? runData ?? trainSpec.ToString());
+        var sources = WordSources.Open(modelPath, meta, network, trainDataText);
+        var push = sources.Push;
+        var usageSpec = DataSpec.Parse(dataText ?? sources.TrainData);
         var usageData = usageSpec.Open(split);
         if (limit is { } n && n < usageData.Count) usageData = new FirstImages(usageData, n);
         if (usageData.ClassNames.Count != network.NumClasses)
@@ -67,26 +64,9 @@ internal static class WordsCommand
             return WordCatalog.Usage(network, usageData, meta.Preprocessing(), batchSize, 2, (done, _) => task.Value = done);
         });
 
-        var train = trainSpec.Open(DataSplit.Train);
-        var raw = meta.Preprocessing(normalise: false);
-        var names = meta.ClassNames.Count == network.NumClasses ? meta.ClassNames : usageData.ClassNames;
-        var entries = new List<WordEntry>();
-        foreach (var source in push.Words)
-        {
-            if (source.Image >= train.Count)
-                throw new DatasetException($"word {source.Word} was pushed onto training image {source.Image}, but '{trainSpec}' has {train.Count}: give the run's training data with --train-data", null);
-            using var sample = train.Get(source.Image);
-            using var image = raw.Apply(sample.Image);
-            var (overlay, patch) = WordCatalog.Pictures(network, source, image, meta.Normalization);
-            using (overlay)
-            using (patch)
-            {
-                var label = source.Label >= 0 && source.Label < names.Count ? names[source.Label] : source.Label.ToString(CultureInfo.InvariantCulture);
-                entries.Add(new WordEntry(source.Word, source.Path ?? $"#{source.Image}", label,
-                    [.. WordCatalog.Classes(network, source.Word).Select(c => (names[c.Class], c.Weight))], usage[source.Word].TopImages, usage[source.Word].MeanScore,
-                    ImageIO.EncodePng(overlay), ImageIO.EncodePng(patch)));
-            }
-        }
+        var entries = push.Words.Select(source => new WordEntry(source.Word, source.Path ?? $"#{source.Image}", sources.ClassName(source.Label),
+            [.. WordCatalog.Classes(network, source.Word).Select(c => (sources.ClassName(c.Class), c.Weight))], usage[source.Word].TopImages, usage[source.Word].MeanScore,
+            sources.SourceOverlayPng(network, source.Word), sources.PatchPng(source.Word))).ToList();
         var ordered = entries.OrderByDescending(e => e.TopImages).ThenBy(e => e.Word).ToList();
 
         Directory.CreateDirectory(output);

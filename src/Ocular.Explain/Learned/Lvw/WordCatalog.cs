@@ -77,16 +77,40 @@ public static class WordCatalog
         return [.. weights.Select((w, c) => (Class: c, Weight: (double)w)).OrderByDescending(x => x.Weight).Take(k)];
     }
 
-    /// <summary>
-    /// Pictures of a word's source: its training image with the word's similarity laid over it (bicubic, min–max, jet),
-    /// and the crop of the image's high-activation box (push.py's prototype image), both uint8 [3, H, W].
-    /// <paramref name="raw"/> is the source image as the push read it ([C, S, S] in [0, 1]).
-    /// </summary>
-    public static (Tensor Overlay, Tensor Patch) Pictures(PrototypeNetwork model, WordSource source, Tensor raw, Vision.ImageNormalization normalization)
+    /// <summary>Each image's <paramref name="k"/> highest-scoring words, best first, for normalised images [N, C, H, W].</summary>
+    public static IReadOnlyList<IReadOnlyList<(int Word, double Score)>> Strongest(PrototypeNetwork model, Tensor images, int k)
     {
         ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(images);
+        using var scope = DisposeScope.Enter();
+        using var noGrad = Autograd.NoGrad();
+        var wasTraining = model.Training;
+        model.Eval();
+        try
+        {
+            var scores = model.ForwardWords(images).WordScores;
+            var (values, indices) = scores.TopK(Math.Min(k, model.NumWords), 1);
+            var v = values.To(ScalarType.Float64).Contiguous().ToArray<double>();
+            var ix = indices.Contiguous().ToArray<long>();
+            var n = (int)images.Size(0);
+            var kk = ix.Length / n;
+            return [.. Enumerable.Range(0, n).Select(i => (IReadOnlyList<(int, double)>)[.. Enumerable.Range(0, kk).Select(t => ((int)ix[i * kk + t], v[i * kk + t]))])];
+        }
+        finally
+        {
+            model.Train(wasTraining);
+        }
+    }
+
+    /// <summary>
+    /// Word <paramref name="word"/>'s similarity on an image laid over it (bicubic to the image, min–max, jet; uint8
+    /// [3, H, W]). <paramref name="raw"/> is the image as the network reads it before normalisation ([C, H, W] in [0, 1]).
+    /// </summary>
+    public static Tensor Overlay(PrototypeNetwork model, int word, Tensor raw, Vision.ImageNormalization normalization)
+    {
+        ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(raw);
+        ArgumentNullException.ThrowIfNull(normalization);
         using var scope = DisposeScope.Enter();
         using var noGrad = Autograd.NoGrad();
         var wasTraining = model.Training;
@@ -100,13 +124,24 @@ public static class WordCatalog
         {
             model.Train(wasTraining);
         }
-        var similarity = PrototypeNetwork.Similarity(distances.Select(0, 0).Select(0, source.Word)).Contiguous().Unsqueeze(0);
+        var similarity = PrototypeNetwork.Similarity(distances.Select(0, 0).Select(0, word)).Contiguous().Unsqueeze(0);
         var upsampled = ImageIO.Resize(similarity, new Pair(raw.Size(1), raw.Size(2)), ImageInterpolation.Bicubic);
         var map = SaliencyMaps.Normalize(upsampled).Squeeze(0);
-        var rgb = raw.Size(0) == 3 ? raw : raw.Expand(3, -1, -1).Contiguous();
-        var overlay = HeatmapOverlay.ShowCamOnImage(rgb.Clamp(0, 1), map);
-        var (y0, y1, x0, x1) = (source.HighActivation[0], source.HighActivation[1], source.HighActivation[2], source.HighActivation[3]);
-        var patch = rgb.Narrow(1, y0, y1 - y0).Narrow(2, x0, x1 - x0).Mul(255).Round().Clamp(0, 255).To(ScalarType.UInt8).Contiguous();
-        return (scope.Keep(overlay), scope.Keep(patch));
+        return scope.Keep(HeatmapOverlay.ShowCamOnImage(Rgb(raw).Clamp(0, 1), map));
     }
+
+    /// <summary>The crop of a word's source image inside its high-activation box (push.py's prototype image), uint8 [3, h, w]; <paramref name="raw"/> is the source image as the push read it.</summary>
+    public static Tensor Patch(WordSource source, Tensor raw)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(raw);
+        using var scope = DisposeScope.Enter();
+        var (y0, y1, x0, x1) = (source.HighActivation[0], source.HighActivation[1], source.HighActivation[2], source.HighActivation[3]);
+        if (y0 < 0 || x0 < 0 || y1 > raw.Size(1) || x1 > raw.Size(2) || y1 <= y0 || x1 <= x0)
+            throw new ArgumentException($"word {source.Word}: its box [{y0}, {y1}) × [{x0}, {x1}) does not fit its source image {raw.Size(1)}×{raw.Size(2)}: was the image read with another preprocessing?");
+        var patch = Rgb(raw).Narrow(1, y0, y1 - y0).Narrow(2, x0, x1 - x0).Mul(255).Round().Clamp(0, 255).To(ScalarType.UInt8).Contiguous();
+        return scope.Keep(patch);
+    }
+
+    private static Tensor Rgb(Tensor raw) => raw.Size(0) == 3 ? raw.Alias() : raw.Expand(3, -1, -1).Contiguous();
 }
