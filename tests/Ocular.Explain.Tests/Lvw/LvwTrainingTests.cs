@@ -64,8 +64,8 @@ public class LvwTrainingTests
         Assert.True(File.Exists(Path.Combine(result.RunDirectory, "push-2.ocular")));
         Assert.True(File.Exists(Path.Combine(result.RunDirectory, "push-2.json")));
         Assert.Equal(6, File.ReadAllLines(Path.Combine(result.RunDirectory, "metrics.jsonl")).Length);
-        // Selection among the pushed steps only; the push's diagnostic is recorded.
-        Assert.Contains(result.BestStep, new[] { "2push", "2_0push", "3nopush" });
+        // Selection among the push and last-layer steps only (their words are training patches); the push's diagnostic is recorded.
+        Assert.Contains(result.BestStep, new[] { "2push", "2_0push" });
         var push = result.Steps.Single(s => s.Step.Phase == LvwPhase.Push);
         Assert.InRange(push.DistinctPatches!.Value, 1, 12);   // Shapes' 6 classes × 2 words
         Assert.Null(push.Training);

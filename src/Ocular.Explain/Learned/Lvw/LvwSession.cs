@@ -164,8 +164,9 @@ internal sealed class LvwSession(LvwTrainingOptions options, RunDirectory run, b
                     }
                     var (validated, evaluated) = Evaluate(model, data, i + 1, cancellationToken);
                     var selection = (validated ?? evaluated).Top1;
-                    // Select among pushed models once the schedule has pushed (their words are real training patches).
-                    var eligible = firstPush < 0 || i >= firstPush;
+                    // When the schedule pushes, select among the push and last-layer steps: only there is every word exactly the
+                    // training patch it was pushed onto (joint epochs move the words again), as the original's NNpush checkpoints.
+                    var eligible = firstPush < 0 || step.Phase is LvwPhase.Push or LvwPhase.LastLayer;
                     var isBest = eligible && (selection > state.BestTop1 || state.BestStep < firstPush);
                     result = result with { Validation = validated, Test = evaluated, IsBest = isBest, Seconds = clock.Elapsed.TotalSeconds };
 

@@ -20,8 +20,8 @@ namespace Ocular.Explain.Learned.Lvw;
 /// iteration) with the three optimizers, the scheduler and the generator, so a run killed at any moment resumes at
 /// its last complete step; a push killed half-way is redone.</para>
 /// <para><b>Selection.</b> best.ocular is the step with the best validation top-1 (a split carved from the training
-/// set with a fixed seed; the test split with <see cref="LvwTrainingOptions.SelectOnTest"/>), among the steps after the
-/// first push when the schedule pushes (their words are training patches).</para>
+/// set with a fixed seed; the test split with <see cref="LvwTrainingOptions.SelectOnTest"/>), among the push and
+/// last-layer steps when the schedule pushes (only there is every word exactly a training patch).</para>
 /// </remarks>
 public static class LvwTrainer
 {
