@@ -80,6 +80,34 @@ public class TrainLvwCommandTests
         Assert.Contains("--words-per-class cannot be given with --resume", Assert.Single(resume.StdErr.Trim().Split('\n')));
     }
 
+    [Fact]
+    public void ABaseGivenAsPyTorchWeightsIsImportedOnTheFly()
+    {
+        using var dir = new TempDirectory();
+        const string data = "shapes:count=60,test-count=12,size=32";
+        // A plain state dict (no Ocular metadata) of a compact CNN for Shapes' 6 classes.
+        var weights = Path.Combine(dir.Path, "base.safetensors");
+        using (var model = Ocular.Vision.Models.ModelZoo.Create("compact_cnn", 6))
+        {
+            var state = model.StateDict();
+            SafeTensors.Save(weights, state);
+            foreach (var t in state.Values) t.Dispose();
+        }
+        var refused = CliRunner.Run("train", "lvw", "--base", weights, "--data", data, "--epochs", "1", "--warm-epochs", "1", "--out", Path.Combine(dir.Path, "refused"));
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Contains("give --base-arch ARCH", Assert.Single(refused.StdErr.Trim().Split('\n')));
+
+        var run = Path.Combine(dir.Path, "run");
+        var r = CliRunner.Run("train", "lvw", "--base", weights, "--base-arch", "compact_cnn", "--data", data, "--epochs", "2", "--warm-epochs", "1",
+            "--push-start", "1", "--push-every", "1", "--last-layer-iterations", "1", "--words-per-class", "1", "--dimension", "8", "--batch-size", "16",
+            "--targets-cache", Path.Combine(dir.Path, "targets"), "--threads", "2", "--workers", "0", "--out", run);
+        Assert.True(r.ExitCode == 0, r.StdErr);
+        Assert.Contains("base classifier: loaded", r.StdOut);
+        Assert.Contains("backbone: loaded", r.StdOut);
+        using var meta = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "config.json")));
+        Assert.Equal(64, meta.RootElement.GetProperty("data").GetProperty("input_size").GetInt32());   // the architecture's input size
+    }
+
     [Theory]
     [InlineData("--base FILE.ocular is required", "--data", "shapes")]
     [InlineData("unknown --mode 'proto'; accepted: lvw, protopnet", "--base", "x.ocular", "--data", "shapes", "--mode", "proto")]

@@ -14,6 +14,7 @@ namespace Ocular.Cli.Commands;
 internal static class TrainLvwCommand
 {
     private static readonly Option<string?> Base = new("--base") { Description = "the base classifier (.ocular): its Grad-CAM maps are LVW's alignment targets, its preprocessing is the run's, and its trunk the default backbone" };
+    private static readonly Option<string?> BaseArch = new("--base-arch") { Description = "the zoo architecture of a base classifier given as PyTorch weights (.pth/.safetensors state dict), imported on the fly with ImageNet normalisation" };
     private static readonly Option<string?> Data = new("--data") { Description = $"the data set (its classes must be the base classifier's): {DataSpec.Accepted}" };
     private static readonly Option<string?> Mode = new("--mode") { Description = "lvw (shared words with the alignment loss, default) or protopnet (class-specific prototypes)" };
     private static readonly Option<string?> Backbone = new("--backbone") { Description = "the backbone's zoo name (default: the base classifier's architecture)" };
@@ -48,7 +49,7 @@ internal static class TrainLvwCommand
     public static Command Create()
     {
         var command = new Command("lvw", "Train Learnable Visual Words (shared, interpretable words aligned with a base classifier's Grad-CAM) or ProtoPNet (--mode protopnet) into a run directory; explain with --method lvw");
-        Option[] all = [Base, Data, Mode, Backbone, BackboneWeights, WordsPerClass, Dimension, WarmEpochs, PushStart, PushEvery, LastLayerIterations, JointLrStep,
+        Option[] all = [Base, BaseArch, Data, Mode, Backbone, BackboneWeights, WordsPerClass, Dimension, WarmEpochs, PushStart, PushEvery, LastLayerIterations, JointLrStep,
             BackboneLr, AddOnLr, WordsLr, LastLayerLr, WeightDecay, Separation, AlignWeight, TargetLayer, TargetsCache, IndependentFlip, BatchSize, TestBatchSize,
             PushBatchSize, TrainImages, TestImages, SelectOnTest, ValidationFraction];
         foreach (var option in all.Concat(RunOptions.All)) command.Options.Add(option);
@@ -65,6 +66,7 @@ internal static class TrainLvwCommand
             options = new LvwTrainingOptions
             {
                 BaseClassifier = parse.GetValue(Base) ?? throw new ArgumentException("--base FILE.ocular is required: the base classifier whose Grad-CAM maps the words align with"),
+                BaseArchitecture = parse.GetValue(BaseArch),
                 Data = parse.GetValue(Data) ?? throw new ArgumentException($"--data is required; accepted: {DataSpec.Accepted}"),
                 Mode = parse.GetValue(Mode) ?? "lvw",
                 Backbone = parse.GetValue(Backbone),

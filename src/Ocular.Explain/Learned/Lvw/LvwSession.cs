@@ -46,9 +46,9 @@ internal sealed class LvwSession(LvwTrainingOptions options, RunDirectory run, b
     {
         var mode = options.ModeKind;
         var spec = DataSpec.Parse(options.Data);
-        using var baseLoaded = ClassifierCheckpoint.Load(options.BaseClassifier);
-        var (baseModel, baseMeta) = (baseLoaded.Model, baseLoaded.Metadata);
         var fullTrain = options.TrainImages is { } nTrain ? new FirstImages(spec.Open(DataSplit.Train), nTrain) : spec.Open(DataSplit.Train);
+        using var baseLoaded = LoadBase(fullTrain.ClassNames);
+        var (baseModel, baseMeta) = (baseLoaded.Model, baseLoaded.Metadata);
         var fullTest = spec.Open(DataSplit.Test);
         IImageDataset test = options.TestImages is { } nTest ? new FirstImages(fullTest, nTest) : fullTest;
         CheckClasses(spec, fullTrain, test, baseModel, baseMeta);
@@ -200,6 +200,38 @@ internal sealed class LvwSession(LvwTrainingOptions options, RunDirectory run, b
     }
 
     // ------------------------------------------------------------ set-up
+
+    // The base classifier: an .ocular checkpoint, or PyTorch weights of --base-arch imported on the fly (§3: the original's
+    // base is a fine-tuned torchvision ResNet-34) with ImageNet normalisation at the architecture's input size.
+    private ClassifierCheckpoint.Loaded LoadBase(IReadOnlyList<string> classNames)
+    {
+        if (options.BaseArchitecture is not { } architecture)
+        {
+            try
+            {
+                return ClassifierCheckpoint.Load(options.BaseClassifier);
+            }
+            catch (InvalidDataException e) when (!e.Message.Contains("do not match", StringComparison.Ordinal))
+            {
+                throw new InvalidDataException($"{options.BaseClassifier} is not an Ocular classifier checkpoint ({e.Message.Split('\n')[0]}): give --base-arch ARCH " +
+                                               "to import PyTorch weights on the fly, or make an .ocular with `ocular import`", e);
+            }
+        }
+        var imported = PyTorchWeights.Import(options.BaseClassifier, architecture, classNames.Count);
+        var model = imported.Model;
+        if (model.InChannels != 3)
+        {
+            model.Dispose();
+            throw new ArgumentException($"{options.BaseClassifier}: a {model.InChannels}-channel model has no ImageNet normalisation; import it with `ocular import … --mean … --std …` and give the .ocular");
+        }
+        progress.Message($"base classifier: {imported.Report}");
+        var metadata = new ClassifierMetadata
+        {
+            Architecture = model.Architecture, NumClasses = model.NumClasses, InChannels = 3, ClassNames = classNames,
+            InputSize = model.DefaultInputSize, ResizeSize = model.DefaultInputSize, Mean = [.. ImageNormalization.ImageNet.Mean], Std = [.. ImageNormalization.ImageNet.Std],
+        };
+        return new ClassifierCheckpoint.Loaded(model, metadata, options.BaseClassifier);
+    }
 
     private void CheckClasses(DataSpec spec, IImageDataset train, IImageDataset test, Classifier baseModel, ClassifierMetadata baseMeta)
     {

@@ -13,6 +13,13 @@ public sealed record LvwTrainingOptions
     /// <summary>The base classifier (an <c>.ocular</c> checkpoint) whose Grad-CAM maps are LVW's alignment targets, and whose preprocessing the run uses.</summary>
     public required string BaseClassifier { get; init; }
 
+    /// <summary>
+    /// The architecture of a base classifier given as PyTorch weights (a torchvision-style <c>.pth</c> state dict of a zoo
+    /// architecture, e.g. the fine-tuned ResNet-34 of the original's step 1): it is imported on the fly with ImageNet
+    /// normalisation at the architecture's input size. Null for an <c>.ocular</c> checkpoint, which records its preprocessing.
+    /// </summary>
+    public string? BaseArchitecture { get; init; }
+
     /// <summary>The data set (a data spec: <c>shapes</c>, <c>fashion-mnist</c>, <c>folder:/data/pets</c>, …).</summary>
     public required string Data { get; init; }
 
