@@ -8,7 +8,7 @@
 # Usage: scripts/experiments/lvw-study.sh NAME DATA BASE_EPOCHS LVW_EPOCHS [SEEDS] [OCULAR]
 #   e.g. scripts/experiments/lvw-study.sh shapes "shapes:count=3000,test-count=500" 4 21
 # LVW_ARGS adds options to both prototype trainings (default: --warm-epochs 5 --push-start 10 --push-every 10
-# --last-layer-iterations 5 --batch-size 32); METRICS the evaluation's metrics.
+# --last-layer-iterations 5 --batch-size 32); METRICS the evaluation's metrics; LIMIT the test images evaluated (500).
 set -euo pipefail
 name=$1; data=$2; base_epochs=$3; lvw_epochs=$4; seeds=${5:-"0 1 2"}
 ocular=${6:-"dotnet src/Ocular.Cli/bin/Release/net10.0/ocular.dll"}
@@ -37,8 +37,8 @@ for seed in $seeds; do
     [[ -f $dir/results.json ]] && continue
     methods=grad-cam; [[ $model != base ]] && methods=lvw,grad-cam
     echo "[$(date +%T)] evaluate $model seed $seed"
-    $ocular evaluate --model "$out/$model-seed$seed/best.ocular" --data "$data" --limit 500 --methods "$methods" --metrics "$metrics" \
-      --reference grad-cam --reference-model "$base/best.ocular" --batch-size 64 --out "$dir" > /dev/null
+    $ocular evaluate --model "$out/$model-seed$seed/best.ocular" --data "$data" --limit "${LIMIT:-500}" --methods "$methods" --metrics "$metrics" \
+      --reference grad-cam --reference-model "$base/best.ocular" --batch-size 64 --out "$dir" > /dev/null 2>&1
   done
 done
 echo "[$(date +%T)] done: $out"
