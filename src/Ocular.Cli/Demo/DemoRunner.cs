@@ -96,7 +96,7 @@ internal sealed class DemoRunner(DemoSettings settings, string outputDirectory)
                                             "training images (LFI-CAM's FIN costs about 5× the compact CNN's forward pass): compare their maps, not their accuracy " +
                                             "(docs/lficam.md has them trained alike).",
                                             $"The LVW and ProtoPNet networks were trained on the compact CNN's trunk (and, for LVW, its Grad-CAM maps) on the same " +
-                                            $"{settings.AttentionTrainImages} images, with a schedule of {settings.PrototypeEpochs} epochs instead of the original's 201 " +
+                                            $"first {settings.PrototypeTrainImages} training images, with a schedule of {settings.PrototypeEpochs} epochs instead of the original's 201 " +
                                             "(docs/lvw.md has longer runs); their lvw rows show the 10 most similar words' maps."],
             };
         });

@@ -79,31 +79,36 @@ internal sealed record DemoSettings
 
     /// <summary>
     /// A Learnable Visual Words or ProtoPNet network on the classifier at <paramref name="baseClassifier"/> (its trunk, its
-    /// Grad-CAM maps as LVW's alignment targets), on the first <see cref="AttentionTrainImages"/> training images, with a
+    /// Grad-CAM maps as LVW's alignment targets), on the first <see cref="PrototypeTrainImages"/> training images, with a
     /// shortened schedule: <see cref="PrototypeEpochs"/> epochs (the original's 201), 3 warm-up epochs (10), pushes after
-    /// epochs 5 and 10 (every 10th from 10), 2 last-layer passes after each (20); the original's learning rates. The
-    /// alignment targets are cached in the demo's folder. docs/lvw.md has the longer runs.
+    /// epochs 5 and 10 (every 10th from 10), 2 last-layer passes after each (20); the original's learning rates. LVW
+    /// needs a few hundred optimiser steps before its shared words separate the classes, so the quick demo takes batches
+    /// of 16 on 1000 images rather than fewer, larger steps. The alignment targets are cached in the demo's folder.
+    /// docs/lvw.md has the longer runs.
     /// </summary>
     public Explain.Learned.Lvw.LvwTrainingOptions Prototypes(string mode, string baseClassifier, string outputDirectory) => new()
     {
         BaseClassifier = baseClassifier,
         Data = DataSpec,
         Mode = mode,
-        TrainImages = AttentionTrainImages,
+        TrainImages = PrototypeTrainImages,
         TestImages = Quick ? 200 : 500,
         Epochs = PrototypeEpochs,
         WarmEpochs = Quick ? 2 : 3,
-        PushStart = Quick ? 3 : 5,
-        PushEvery = Quick ? 3 : 5,
+        PushStart = Quick ? 4 : 5,
+        PushEvery = Quick ? 4 : 5,
         LastLayerIterations = 2,
-        BatchSize = 32,
+        BatchSize = Quick ? 16 : 32,
         TargetsCache = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(outputDirectory))!, "alignment-targets"),
         Seed = Seed,
         OutputDirectory = outputDirectory,
     };
 
     /// <summary>The epochs of the demo's prototype networks.</summary>
-    public int PrototypeEpochs => Quick ? 7 : 11;
+    public int PrototypeEpochs => Quick ? 9 : 11;
+
+    /// <summary>The training images of the demo's prototype networks.</summary>
+    public int PrototypeTrainImages => Quick ? 1000 : 2000;
 
     /// <summary>
     /// An L-CAM attention mechanism's training for the classifier at <paramref name="classifier"/>: on a subset of the
