@@ -227,3 +227,30 @@ def main(suite: str, workloads: Callable[[], List[Workload]], argv=None) -> int:
         print(f"# {w.name:<48} [{args.style}] {m.value:12.5g} {w.unit:<9} (min {lo:.4g}, max {hi:.4g}, {plan.repeat} samples)",
               file=sys.stderr)
     return 0 if failures == 0 else 1
+
+# ---------------------------------------------------------------- original code, read by path (lficam, lvw)
+
+def _git(root, *args):
+    import subprocess
+    return subprocess.run(["git", "-C", root, *args], capture_output=True, text=True, check=True).stdout
+
+
+def read_original(var, rel, repository, suite):
+    """(source text, where it came from) of `rel` in the repository that the environment variable `var` names: a
+    checkout, or a bare clone (read at HEAD). `repository` and `suite` word the error when `var` is unset."""
+    import subprocess
+    root = os.environ.get(var)
+    if not root:
+        raise RuntimeError(f"set {var} to a checkout (or bare clone) of {repository}: see bench/README.md, suite {suite}")
+    path = os.path.join(root, rel)
+    try:
+        revision = _git(root, "rev-parse", "--short", "HEAD").strip()
+    except (OSError, subprocess.CalledProcessError):
+        revision = "unknown"
+    if os.path.isfile(path):
+        with open(path, encoding="utf-8") as f:
+            return f.read(), f"{path}@{revision}"
+    try:
+        return _git(root, "show", f"HEAD:{rel}"), f"{root}:HEAD:{rel}@{revision}"
+    except (OSError, subprocess.CalledProcessError) as e:
+        raise RuntimeError(f"{var}={root}: no {rel} there (neither a checkout nor a git repository holding it)") from e

@@ -32,13 +32,13 @@ Run: LFI_CAM=... ABN=... /usr/bin/python3 bench/python/lficam.py [--style refere
 """
 import contextlib
 import os
-import subprocess
 import sys
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+import benchlib
 from benchlib import IMAGES_PER_S, Plan, Workload, main, resident_mb, sample, throughput
 
 TARGET = 1.0
@@ -68,27 +68,9 @@ REPOSITORIES = {"LFI_CAM": "TrustworthyAI-kr/LFI-CAM (revision 4ba02df)",
 
 # ---------------------------------------------------------------- the original files, loaded by path
 
-def _git(root, *args):
-    return subprocess.run(["git", "-C", root, *args], capture_output=True, text=True, check=True).stdout
-
-
 def read_original(var, rel):
-    """(source text, where it came from) of `rel` in the repository that $var names: a checkout, or a bare clone."""
-    root = os.environ.get(var)
-    if not root:
-        raise RuntimeError(f"set {var} to a checkout (or bare clone) of {REPOSITORIES[var]}: see bench/README.md, suite lficam")
-    path = os.path.join(root, rel)
-    try:
-        revision = _git(root, "rev-parse", "--short", "HEAD").strip()
-    except (OSError, subprocess.CalledProcessError):
-        revision = "unknown"
-    if os.path.isfile(path):
-        with open(path, encoding="utf-8") as f:
-            return f.read(), f"{path}@{revision}"
-    try:
-        return _git(root, "show", f"HEAD:{rel}"), f"{root}:HEAD:{rel}@{revision}"
-    except (OSError, subprocess.CalledProcessError) as e:
-        raise RuntimeError(f"{var}={root}: no {rel} there (neither a checkout nor a git repository holding it)") from e
+    """(source text, where it came from) of `rel` in the repository that $var names (benchlib.read_original)."""
+    return benchlib.read_original(var, rel, REPOSITORIES[var], "lficam")
 
 
 _modules = {}

@@ -46,7 +46,6 @@ import importlib.abc
 import importlib.util
 import math
 import os
-import subprocess
 import sys
 
 import cv2
@@ -54,6 +53,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+import benchlib
 from benchlib import IMAGES_PER_S, Plan, Workload, main, resident_mb, sample, throughput
 
 ARCH = "lvw_resnet34"
@@ -90,27 +90,9 @@ ORIGINAL_MODULES = ("settings", "helpers", "receptive_field", "resnet_features",
 
 # ---------------------------------------------------------------- the original files, loaded by path
 
-def _git(root, *args):
-    return subprocess.run(["git", "-C", root, *args], capture_output=True, text=True, check=True).stdout
-
-
 def read_original(rel):
-    """(source text, where it came from) of `rel` in the repository that $LVW names: a checkout, or a bare clone."""
-    root = os.environ.get("LVW")
-    if not root:
-        raise RuntimeError(f"set LVW to a checkout (or bare clone) of {REPOSITORY}: see bench/README.md, suite lvw")
-    path = os.path.join(root, rel)
-    try:
-        revision = _git(root, "rev-parse", "--short", "HEAD").strip()
-    except (OSError, subprocess.CalledProcessError):
-        revision = "unknown"
-    if os.path.isfile(path):
-        with open(path, encoding="utf-8") as f:
-            return f.read(), f"{path}@{revision}"
-    try:
-        return _git(root, "show", f"HEAD:{rel}"), f"{root}:HEAD:{rel}@{revision}"
-    except (OSError, subprocess.CalledProcessError) as e:
-        raise RuntimeError(f"LVW={root}: no {rel} there (neither a checkout nor a git repository holding it)") from e
+    """(source text, where it came from) of `rel` in the repository that $LVW names (benchlib.read_original)."""
+    return benchlib.read_original("LVW", rel, REPOSITORY, "lvw")
 
 
 class _OriginalFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):

@@ -67,22 +67,26 @@ internal sealed class WordSources
     public byte[] PatchPng(int word)
     {
         if (_patches.TryGetValue(word, out var png)) return png;
-        var source = Push.Words[word];
-        if (source.Image >= _train.Count)
-            throw new DatasetException($"word {source.Word} was pushed onto training image {source.Image}, but '{TrainData}' has {_train.Count}: give the run's training data with --train-data", null);
-        using var sample = _train.Get(source.Image);
-        using var image = _meta.Preprocessing(normalise: false).Apply(sample.Image);
-        using var patch = WordCatalog.Patch(source, image);
+        using var image = SourceImage(word);
+        using var patch = WordCatalog.Patch(Push.Words[word], image);
         return _patches[word] = ImageIO.EncodePng(patch);
     }
 
     /// <summary>The source image of word <paramref name="word"/> with the word's similarity laid over it, as a PNG.</summary>
     public byte[] SourceOverlayPng(PrototypeNetwork network, int word)
     {
-        var source = Push.Words[word];
-        using var sample = _train.Get(source.Image);
-        using var image = _meta.Preprocessing(normalise: false).Apply(sample.Image);
+        using var image = SourceImage(word);
         using var overlay = WordCatalog.Overlay(network, word, image, _meta.Normalization);
         return ImageIO.EncodePng(overlay);
+    }
+
+    // Word <paramref name="word"/>'s source image as the push read it ([C, S, S] in [0, 1]).
+    private Tensor SourceImage(int word)
+    {
+        var source = Push.Words[word];
+        if (source.Image >= _train.Count)
+            throw new DatasetException($"word {source.Word} was pushed onto training image {source.Image}, but '{TrainData}' has {_train.Count}: give the run's training data with --train-data", null);
+        using var sample = _train.Get(source.Image);
+        return _meta.Preprocessing(normalise: false).Apply(sample.Image);
     }
 }

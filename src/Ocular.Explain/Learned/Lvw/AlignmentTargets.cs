@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Ocular.Torch;
 using Ocular.Torch.Serialization;
@@ -181,9 +180,6 @@ public sealed class AlignmentTargets : IDisposable
             foreach (var m in maps) m.Dispose();
         }
     }
-
-    /// <summary>The settings as JSON (for run records).</summary>
-    public JsonNode ToJson() => JsonSerializer.SerializeToNode(Settings)!;
 
     /// <summary>Frees the maps.</summary>
     public void Dispose() => Maps.Dispose();

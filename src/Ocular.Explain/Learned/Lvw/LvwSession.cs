@@ -150,7 +150,7 @@ internal sealed class LvwSession(LvwTrainingOptions options, RunDirectory run, b
                     {
                         progress.EpochStarted(i + 1, 0);
                         progress.Message($"step {i + 1}/{steps.Count}: push after epoch {step.Epoch}");
-                        lastPush = WordPush.Push(model, train, data.Raw, data.Normalization, options.PushBatchSize, options.Workers, null,
+                        lastPush = WordPush.Push(model, train, data.Raw, data.Normalization, options.PushBatchSize, options.Workers,
                             (n, total) => progress.BatchCompleted(new TrainingBatchProgress(i + 1, n, total, n, double.NaN, double.NaN, n / Math.Max(clock.Elapsed.TotalSeconds, 1e-9))),
                             cancellationToken);
                         progress.Message($"push after epoch {step.Epoch}: {model.NumWords} words on {lastPush.DistinctPatches} distinct patches ({lastPush.Seconds:F1} s)");

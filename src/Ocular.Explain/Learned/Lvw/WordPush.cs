@@ -43,11 +43,11 @@ public static class WordPush
     /// Pushes the words of <paramref name="network"/> (in evaluation mode for the pass; its training mode is restored)
     /// onto the patches of <paramref name="dataset"/>, read with <paramref name="rawTransform"/> (unaugmented, [0, 1]) and
     /// normalised with <paramref name="normalization"/>. The index recorded for an image is its sample's (a subset's
-    /// samples keep their index in the split); <paramref name="imageIndex"/> may map it further.
+    /// samples keep their index in the split).
     /// </summary>
     /// <exception cref="InvalidOperationException">A ProtoPNet word's class has no image in the data set.</exception>
     public static PushResult Push(PrototypeNetwork network, IImageDataset dataset, ITransform rawTransform, ImageNormalization normalization, int batchSize, int workers,
-        Func<int, int>? imageIndex = null, Action<int, int>? progress = null, CancellationToken cancellationToken = default)
+        Action<int, int>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(dataset);
@@ -97,7 +97,7 @@ public static class WordPush
                         var n = (int)(flat / (h * w));
                         var (y, x) = ((int)(flat % (h * w) / w), (int)(flat % w));
                         best[j] = minima[j];
-                        sources[j] = (imageIndex?.Invoke(batch.Indices[n]) ?? batch.Indices[n], batch.Paths[n], (int)labels[n], y, x);
+                        sources[j] = (batch.Indices[n], batch.Paths[n], (int)labels[n], y, x);
                         improved.Add(j);
                     }
                     if (improved.Count > 0)
