@@ -8,7 +8,8 @@
 # Usage: scripts/experiments/lvw-study.sh NAME DATA BASE_EPOCHS LVW_EPOCHS [SEEDS] [OCULAR]
 #   e.g. scripts/experiments/lvw-study.sh shapes "shapes:count=3000,test-count=500" 4 21
 # LVW_ARGS adds options to both prototype trainings (default: --warm-epochs 5 --push-start 10 --push-every 10
-# --last-layer-iterations 5 --batch-size 32); METRICS the evaluation's metrics; LIMIT the test images evaluated (500).
+# --last-layer-iterations 5 --batch-size 32); BASE_ARGS adds options to the base classifier's training (e.g.
+# --train-images N); METRICS the evaluation's metrics; LIMIT the test images evaluated (500).
 set -euo pipefail
 name=$1; data=$2; base_epochs=$3; lvw_epochs=$4; seeds=${5:-"0 1 2"}
 ocular=${6:-"dotnet src/Ocular.Cli/bin/Release/net10.0/ocular.dll"}
@@ -21,7 +22,7 @@ for seed in $seeds; do
   if [[ ! -f $base/best.ocular ]]; then
     echo "[$(date +%T)] train base seed $seed"
     $ocular train classifier --data "$data" --arch compact_cnn --epochs "$base_epochs" --batch-size 64 --lr 0.05 --schedule onecycle \
-      --wd 5e-4 --seed "$seed" --out "$base" -q
+      --wd 5e-4 --seed "$seed" ${BASE_ARGS:-} --out "$base" -q
   fi
   for mode in lvw protopnet; do
     dir=$out/$mode-seed$seed
