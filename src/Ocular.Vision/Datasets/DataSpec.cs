@@ -1,5 +1,7 @@
 using System.Globalization;
+using Ocular.Vision.Datasets.Coco;
 using Ocular.Vision.Datasets.Shapes;
+using Ocular.Vision.Datasets.VisualGenome;
 
 namespace Ocular.Vision.Datasets;
 
@@ -15,7 +17,10 @@ public enum DataSplit
 /// <summary>
 /// One data-set syntax for every command: <c>shapes[:options]</c>, <c>fashion-mnist[:DIR]</c>,
 /// <c>mnist:DIR</c>, <c>cifar10:DIR</c>, <c>cifar100:DIR</c>, <c>stl10:DIR</c>, <c>folder:ROOT</c>
-/// (<c>train/</c> and <c>test/</c> inside) and <c>list:ROOT,TRAIN.txt,TEST.txt</c>.
+/// (<c>train/</c> and <c>test/</c> inside), <c>list:ROOT,TRAIN.txt,TEST.txt</c>, and the concept data sets
+/// <c>coco:ROOT[,train=NAME,test=NAME]</c> (MS COCO instances: <c>ROOT/NAME/</c> images with
+/// <c>ROOT/annotations/instances_NAME.json</c>; train2017 and val2017 by default) and <c>vg:ROOT[,prepared=DIR]</c>
+/// (Visual Genome after <c>ocular prepare vg --root ROOT</c>; a 90/10 split by image).
 /// Shapes options: <c>count=N,test-count=N,classes=N,size=N,distractors=A-B,noise=S,seed=N</c>.
 /// </summary>
 public sealed class DataSpec
@@ -23,7 +28,8 @@ public sealed class DataSpec
     /// <summary>The accepted forms, for error messages and help.</summary>
     public const string Accepted =
         "shapes[:count=N,test-count=N,classes=N,size=N,distractors=A-B,noise=S,seed=N], fashion-mnist[:DIR], mnist:DIR, " +
-        "cifar10:DIR, cifar100:DIR, stl10:DIR, folder:ROOT (with train/ and test/), list:ROOT,TRAIN.txt,TEST.txt";
+        "cifar10:DIR, cifar100:DIR, stl10:DIR, folder:ROOT (with train/ and test/), list:ROOT,TRAIN.txt,TEST.txt, " +
+        "coco:ROOT[,train=train2017,test=val2017], vg:ROOT[,prepared=DIR]";
 
     /// <summary>The default number of Shapes test images.</summary>
     public const int DefaultShapesTestCount = 2_000;
@@ -45,6 +51,12 @@ public sealed class DataSpec
 
     /// <summary>Opens one split.</summary>
     public IImageDataset Open(DataSplit split) => _open(split);
+
+    /// <summary>Opens one split of a data set with concept masks (<c>coco:</c>, <c>vg:</c>, <c>shapes</c>).</summary>
+    /// <exception cref="DatasetException">The data set has no concept masks.</exception>
+    public IConceptDataset OpenConcepts(DataSplit split) =>
+        Open(split) as IConceptDataset
+        ?? throw new DatasetException($"data set '{Text}' has no concept masks; concept data sets are coco:ROOT, vg:ROOT and shapes", null);
 
     /// <inheritdoc/>
     public override string ToString() => Text;
@@ -70,6 +82,8 @@ public sealed class DataSpec
             "stl10" => new(trimmed, kind, s => new Stl10Dataset(Required("DIR"), s == DataSplit.Train ? Stl10Split.Train : Stl10Split.Test)),
             "folder" => new(trimmed, kind, s => Folder(trimmed, Required("ROOT"), s)),
             "list" => List(trimmed, Required("ROOT,TRAIN.txt,TEST.txt")),
+            "coco" => Coco(trimmed, Required("ROOT")),
+            "vg" => VisualGenome(trimmed, Required("ROOT")),
             _ => throw new FormatException($"unknown data set '{text}'; accepted: {Accepted}"),
         };
     }
@@ -98,6 +112,44 @@ public sealed class DataSpec
         // Both lists are read once so that the two splits share one set of class names.
         var classes = Math.Max(MaxLabel(parts[1]), MaxLabel(parts[2])) + 1;
         return new(text, "list", s => new ImageListDataset(parts[0], s == DataSplit.Train ? parts[1] : parts[2], numClasses: classes));
+    }
+
+    // coco:ROOT[,train=NAME,test=NAME]: ROOT/NAME/ images and ROOT/annotations/instances_NAME.json, as the COCO zips unpack.
+    private static DataSpec Coco(string text, string argument)
+    {
+        var (root, options) = RootAndOptions(text, argument, "coco", ["train", "test"]);
+        var train = options.GetValueOrDefault("train", "train2017");
+        var test = options.GetValueOrDefault("test", "val2017");
+        return new(text, "coco", s =>
+        {
+            var name = s == DataSplit.Train ? train : test;
+            return new CocoDataset(Path.Combine(root, name), Path.Combine(root, "annotations", $"instances_{name}.json"));
+        });
+    }
+
+    // vg:ROOT[,prepared=DIR]: the images under ROOT, the files of `ocular prepare vg` in DIR (default ROOT).
+    private static DataSpec VisualGenome(string text, string argument)
+    {
+        var (root, options) = RootAndOptions(text, argument, "vg", ["prepared"]);
+        return new(text, "vg", s => new VisualGenomeDataset(root, s, options.GetValueOrDefault("prepared")));
+    }
+
+    // "ROOT,key=value,…" with the keys allowed: each key at most once, a non-empty value.
+    private static (string Root, Dictionary<string, string> Options) RootAndOptions(string text, string argument, string kind, string[] keys)
+    {
+        var parts = argument.Split(',', StringSplitOptions.TrimEntries);
+        if (parts[0].Length == 0) throw new FormatException($"data set '{text}': {kind} needs a ROOT folder first ({kind}:ROOT,…)");
+        var options = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var item in parts.Skip(1))
+        {
+            var eq = item.IndexOf('=');
+            var key = eq <= 0 ? item : item[..eq].ToLowerInvariant();
+            if (eq <= 0 || !keys.Contains(key))
+                throw new FormatException($"data set '{text}': '{item}' is not a {kind} option (accepted: {string.Join(", ", keys.Select(k => k + "=…"))})");
+            if (eq == item.Length - 1) throw new FormatException($"data set '{text}': {kind} option {key} needs a value");
+            if (!options.TryAdd(key, item[(eq + 1)..])) throw new FormatException($"data set '{text}': {kind} option {key} is given twice");
+        }
+        return (parts[0], options);
     }
 
     private static int MaxLabel(string listFile)

@@ -8,11 +8,12 @@ namespace Ocular.Vision.Datasets;
 /// evidence mask and the concept masks. The sample owns its tensors: dispose it.
 /// </summary>
 /// <remarks>
-/// Masks describe the image as the data set produced it. <see cref="ApplyTransform"/> moves them with the
-/// deterministic geometric steps (<see cref="Resize"/>, nearest-neighbour for the masks, and <see cref="CenterCrop"/>),
-/// so a masked data set can be evaluated at another input size. Random geometric augmentation (random crops,
-/// flips) cannot be followed: a step that changes the image's height or width otherwise is refused, and a flip,
-/// which keeps the size, cannot be detected, so use photometric transforms (colour, noise, normalisation) only.
+/// Masks describe the image as the data set produced it. <see cref="ApplyTransform"/> moves them with every geometric
+/// step it can follow: the deterministic <see cref="Resize"/> (nearest-neighbour for the masks) and <see cref="CenterCrop"/>,
+/// and the random <see cref="RandomResizedCrop"/> and <see cref="RandomHorizontalFlip"/>, whose parameters are drawn
+/// once and applied to the image and the masks alike (lavise.md §8.5). Other steps that change the image's size
+/// (<see cref="RandomCrop"/>, a custom transform) are refused on masked samples; a custom step that moves pixels
+/// without changing the size cannot be detected, so use photometric steps (colour, noise, normalisation) besides these.
 /// </remarks>
 public sealed class Sample : IDisposable
 {
@@ -75,11 +76,14 @@ public sealed class Sample : IDisposable
 
     /// <summary>
     /// Replaces the image by <paramref name="transform"/>'s result (the old image is disposed). On a sample with masks,
-    /// the steps that change the image's geometry must be deterministic ones that the masks can follow:
-    /// <see cref="Resize"/> (the masks are resized nearest-neighbour to the image's new size) and <see cref="CenterCrop"/>
-    /// (the masks are cropped alike); a <see cref="Compose"/> is followed step by step. See the remarks of <see cref="Sample"/>.
+    /// the steps that change the image's geometry must be ones that the masks can follow: <see cref="Resize"/> (the
+    /// masks are resized nearest-neighbour to the image's new size), <see cref="CenterCrop"/> (cropped alike),
+    /// <see cref="RandomResizedCrop"/> (the same crop, resized nearest-neighbour) and <see cref="RandomHorizontalFlip"/>
+    /// (flipped alike); a <see cref="Compose"/> is followed step by step. A random step draws from
+    /// <paramref name="generator"/> exactly as it does on an unmasked sample, so the image is the same with or without
+    /// masks. See the remarks of <see cref="Sample"/>.
     /// </summary>
-    /// <exception cref="InvalidOperationException">The sample has masks and a step other than a resize or centre crop changed the image size (the sample is left unchanged).</exception>
+    /// <exception cref="InvalidOperationException">The sample has masks and a step other than those changed the image size (the sample is left unchanged).</exception>
     public void ApplyTransform(ITransform transform, Generator? generator = null)
     {
         if (EvidenceMask is null && ConceptMasks is null)
@@ -97,22 +101,25 @@ public sealed class Sample : IDisposable
         {
             foreach (var step in Steps(transform))
             {
-                var next = ApplyStep(step, image, generator);
-                var before = image.Shape;
-                if (next.Dim != 3 || next.Size(1) != before[1] || next.Size(2) != before[2])
+                var (next, move) = step switch
                 {
-                    if (step is not (Resize or CenterCrop) || next.Dim != 3)
-                    {
-                        var shape = Tensor.ShapeString(next.Shape);
-                        next.Dispose();
-                        throw new InvalidOperationException(
-                            $"{step.GetType().Name} turned the image of sample {Index} from {Tensor.ShapeString(before)} into {shape}, " +
-                            "but the sample's masks can follow only Resize and CenterCrop; use photometric augmentation on masked samples " +
-                            "(for example --augment none), or make the data at the size the model takes (for example shapes:size=N)");
-                    }
+                    RandomResizedCrop crop => ResizedCrop(crop, image, generator),
+                    RandomHorizontalFlip flip => Flip(flip, image, generator),
+                    _ => Deterministic(step, image, generator),
+                };
+                if (move is not null)
+                {
                     var size = new Pair(next.Size(1), next.Size(2));
-                    if (EvidenceMask is not null) Replace(ref evidence, FollowGeometry(evidence, step, size), EvidenceMask);
-                    if (ConceptMasks is not null) Replace(ref concepts, FollowGeometry(concepts, step, size), ConceptMasks);
+                    try
+                    {
+                        if (EvidenceMask is not null) Replace(ref evidence, FollowGeometry(evidence, move, size), EvidenceMask);
+                        if (ConceptMasks is not null) Replace(ref concepts, FollowGeometry(concepts, move, size), ConceptMasks);
+                    }
+                    catch
+                    {
+                        next.Dispose();
+                        throw;
+                    }
                 }
                 Replace(ref image, next, Image);
             }
@@ -127,6 +134,47 @@ public sealed class Sample : IDisposable
         if (!ReferenceEquals(image, Image)) { Image.Dispose(); Image = image; }
         if (!ReferenceEquals(evidence, EvidenceMask)) { EvidenceMask!.Dispose(); EvidenceMask = evidence; }
         if (!ReferenceEquals(concepts, ConceptMasks)) { ConceptMasks!.Dispose(); ConceptMasks = concepts; }
+    }
+
+    // A random resized crop: the crop drawn once (the draws of RandomResizedCrop.Apply), the masks cropped alike and
+    // resized nearest-neighbour.
+    private static (Tensor Next, Func<Tensor, Pair, Tensor>? Move) ResizedCrop(RandomResizedCrop crop, Tensor image, Generator? generator)
+    {
+        ImageFunctional.CheckImage(image, nameof(RandomResizedCrop));
+        var (top, left, h, w) = crop.DrawCrop(image.Size(-2), image.Size(-1), generator);
+        var next = ImageFunctional.ResizedCrop(image, top, left, h, w, crop.Size, crop.Interpolation, crop.Antialias);
+        return (next, (planes, size) => ImageFunctional.ResizedCrop(planes, top, left, h, w, size, InterpolationMode.NearestExact, antialias: false));
+    }
+
+    // A random flip: drawn once (the draw of RandomHorizontalFlip.Apply), the masks flipped alike.
+    private static (Tensor Next, Func<Tensor, Pair, Tensor>? Move) Flip(RandomHorizontalFlip flip, Tensor image, Generator? generator)
+    {
+        ImageFunctional.CheckImage(image, nameof(RandomHorizontalFlip));
+        return flip.DrawFlip(generator)
+            ? (ImageFunctional.HorizontalFlip(image), (planes, _) => ImageFunctional.HorizontalFlip(planes))
+            : (image.Alias(), null);
+    }
+
+    // Any other step: applied to the image; when it changed the size, the masks follow a Resize or a CenterCrop, and
+    // any other step is refused.
+    private (Tensor Next, Func<Tensor, Pair, Tensor>? Move) Deterministic(ITransform step, Tensor image, Generator? generator)
+    {
+        var next = ApplyStep(step, image, generator);
+        var before = image.Shape;
+        if (next.Dim == 3 && next.Size(1) == before[1] && next.Size(2) == before[2]) return (next, null);
+        if (step is not (Resize or CenterCrop) || next.Dim != 3)
+        {
+            var shape = Tensor.ShapeString(next.Shape);
+            next.Dispose();
+            throw new InvalidOperationException(
+                $"{step.GetType().Name} turned the image of sample {Index} from {Tensor.ShapeString(before)} into {shape}, " +
+                "but the sample's masks can follow only Resize, CenterCrop, RandomResizedCrop and RandomHorizontalFlip; use those and " +
+                "photometric augmentation on masked samples (for example --augment none), or make the data at the size the model " +
+                "takes (for example shapes:size=N)");
+        }
+        return step is CenterCrop crop
+            ? (next, (planes, _) => ImageFunctional.CenterCrop(planes, crop.Size))
+            : (next, (planes, size) => ImageFunctional.Resize(planes, size, InterpolationMode.NearestExact, antialias: false));
     }
 
     // One transform's result, which must be a new tensor: the caller disposes the input it replaces.
@@ -149,17 +197,16 @@ public sealed class Sample : IDisposable
         current = next;
     }
 
-    // Bool masks [H, W] or [K, H, W] through the geometric step, as uint8 0/1 planes: nearest-neighbour keeps them binary,
+    // Bool masks [H, W] or [K, H, W] through a geometric step, as uint8 0/1 planes: nearest-neighbour keeps them binary,
     // and "nearest-exact" samples at pixel centres as the bilinear image resize does, so masks and image stay aligned
-    // (a bilinear mask would need a threshold that moves the boundary); a centre crop is exact.
-    private static Tensor FollowGeometry(Tensor masks, ITransform step, Pair size)
+    // (a bilinear mask would need a threshold that moves the boundary); crops and flips are exact. No planes (K = 0)
+    // stay no planes, at the image's new size.
+    private static Tensor FollowGeometry(Tensor masks, Func<Tensor, Pair, Tensor> move, Pair size)
     {
+        if (masks.NumEl == 0) return Tensor.Zeros(masks.Dim == 2 ? [size.H, size.W] : [masks.Size(0), size.H, size.W], ScalarType.Bool);
         using var scope = DisposeScope.Enter();
         var planes = masks.Dim == 2 ? masks.Unsqueeze(0) : masks;
-        var bytes = planes.To(ScalarType.UInt8);
-        var moved = step is CenterCrop crop
-            ? ImageFunctional.CenterCrop(bytes, crop.Size)
-            : ImageFunctional.Resize(bytes, size, InterpolationMode.NearestExact, antialias: false);
+        var moved = move(planes.To(ScalarType.UInt8), size);
         var result = moved.To(ScalarType.Bool);
         return scope.Keep(masks.Dim == 2 ? result.Squeeze(0) : result);
     }

@@ -26,6 +26,8 @@ internal sealed class TrainingSession(TrainingOptions options, RunDirectory run,
     public TrainingResult Run(CancellationToken cancellationToken)
     {
         var spec = DataSpec.Parse(options.Data);
+        if (spec.Kind is "coco" or "vg")
+            throw new DatasetException($"'{spec}' is a concept data set without class labels (the reference data of LaViSE); a classifier needs labelled images", null);
         var fullTrain = options.TrainImages is { } first ? new FirstImages(spec.Open(DataSplit.Train), first) : spec.Open(DataSplit.Train);
         var test = spec.Open(DataSplit.Test);
         // Model selection on a validation split carved from the training split (lfi-cam.md §7.13), unless asked for the original's.

@@ -15,13 +15,22 @@ public sealed class RandomHorizontalFlip : ITransform
     /// <summary>The flip probability.</summary>
     public double P { get; }
 
+    /// <summary>
+    /// Whether <see cref="Apply"/> flips: the one generator draw it makes, so a caller that moves other planes with the
+    /// image (a sample's masks, <see cref="Datasets.Sample.ApplyTransform"/>) draws once and flips all of them alike.
+    /// </summary>
+    public bool DrawFlip(Generator? generator = null)
+    {
+        // torchvision: if torch.rand(1) < self.p (a float32 draw, compared in float32).
+        using var draw = Tensor.Rand([1], generator);
+        using var flip = draw.Lt(P);
+        return flip.Item<bool>();
+    }
+
     /// <inheritdoc/>
     public Tensor Apply(Tensor image, Generator? generator = null)
     {
         ImageFunctional.CheckImage(image, nameof(RandomHorizontalFlip));
-        // torchvision: if torch.rand(1) < self.p (a float32 draw, compared in float32).
-        using var draw = Tensor.Rand([1], generator);
-        using var flip = draw.Lt(P);
-        return flip.Item<bool>() ? ImageFunctional.HorizontalFlip(image) : image.Alias();
+        return DrawFlip(generator) ? ImageFunctional.HorizontalFlip(image) : image.Alias();
     }
 }

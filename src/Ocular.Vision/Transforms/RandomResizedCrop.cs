@@ -87,11 +87,19 @@ public sealed class RandomResizedCrop : ITransform
         return (ImageFunctional.FloorDiv(height - ch, 2), ImageFunctional.FloorDiv(width - cw, 2), ch, cw);
     }
 
+    /// <summary>
+    /// The crop that <see cref="Apply"/> takes from an image of <paramref name="height"/>×<paramref name="width"/>: the
+    /// same generator draws, so a caller that moves other planes with the image (a sample's masks,
+    /// <see cref="Datasets.Sample.ApplyTransform"/>) draws once and crops all of them alike.
+    /// </summary>
+    public (long Top, long Left, long Height, long Width) DrawCrop(long height, long width, Generator? generator = null) =>
+        GetParams(height, width, Scale, Ratio, generator);
+
     /// <inheritdoc/>
     public Tensor Apply(Tensor image, Generator? generator = null)
     {
         ImageFunctional.CheckImage(image, nameof(RandomResizedCrop));
-        var (top, left, h, w) = GetParams(image.Size(-2), image.Size(-1), Scale, Ratio, generator);
+        var (top, left, h, w) = DrawCrop(image.Size(-2), image.Size(-1), generator);
         return ImageFunctional.ResizedCrop(image, top, left, h, w, Size, Interpolation, Antialias);
     }
 }

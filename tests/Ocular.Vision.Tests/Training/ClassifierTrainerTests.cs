@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Ocular.Vision.Datasets;
 using Ocular.Vision.Models;
 using Ocular.Vision.Training;
 
@@ -132,6 +133,16 @@ public class ClassifierTrainerTests
         Assert.Contains("accepted: sgd, adam, adamw", Assert.Throws<ArgumentException>(() => (options with { Optimizer = "rmsprop" }).Validate()).Message);
         Assert.Contains("accepted: default, none", Assert.Throws<ArgumentException>(() => (options with { Augment = "heavy" }).Validate()).Message);
         Assert.Contains("--arch", Assert.Throws<ArgumentException>(() => (options with { Architecture = null }).Validate()).Message);
+    }
+
+    [Fact]
+    public void ConceptDataSetsWithoutClassesAreRefused()
+    {
+        using var dir = new TempDirectory();
+        var options = new TrainingOptions { Data = "coco:" + dir.Path, Architecture = "compact_cnn", OutputDirectory = Path.Combine(dir.Path, "run") };
+        var e = Assert.Throws<DatasetException>(() => ClassifierTrainer.Train(options));
+        Assert.Contains("is a concept data set without class labels", e.Message);
+        Assert.False(Directory.Exists(options.OutputDirectory));
     }
 
     // The epoch's numbers without its timings.

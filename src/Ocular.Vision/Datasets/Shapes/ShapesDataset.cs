@@ -31,11 +31,11 @@ namespace Ocular.Vision.Datasets.Shapes;
 /// <c>Seeds.ForItem(Seeds.Derive(Seed, split), i)</c>: any subset, order or thread count gives the same
 /// bytes, and the test split is an independent stream. Generation needs no files and takes well under a
 /// millisecond per 64×64 image.</para>
-/// <para>Transforms applied to a sample move its masks along with a resize or a centre crop (so the data can be
-/// read at another input size), but not with random geometric augmentation; use photometric augmentation with
-/// this data set (see <see cref="Sample"/>).</para>
+/// <para>Transforms applied to a sample move its masks along with a resize, a centre crop, a random resized crop or a
+/// horizontal flip (so the data can be read at another input size and augmented); other geometric augmentation is
+/// refused (see <see cref="Sample"/>).</para>
 /// </remarks>
-public sealed class ShapesDataset : IImageDataset
+public sealed class ShapesDataset : IConceptDataset
 {
     // RGB of each ShapeColour, chosen far from the grey background and from each other.
     private static readonly double[][] Palette =
@@ -66,6 +66,9 @@ public sealed class ShapesDataset : IImageDataset
 
     /// <summary>The names of the concept masks: the class shapes, then the six colours.</summary>
     public IReadOnlyList<string> ConceptNames { get; }
+
+    /// <summary>The concepts (<see cref="ConceptNames"/>): every sample carries all of them, some with an empty mask.</summary>
+    public IReadOnlyList<string> Concepts => ConceptNames;
 
     /// <summary>The lower-case name of a shape (its class and concept name).</summary>
     public static string Name(ShapeKind shape) => shape.ToString().ToLowerInvariant();
