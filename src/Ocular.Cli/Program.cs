@@ -16,4 +16,5 @@ root.Subcommands.Add(EvaluateCommand.Create());
 root.Subcommands.Add(StabilityCommand.Create());
 root.Subcommands.Add(WordsCommand.Create());
 root.Subcommands.Add(PrepareCommand.Create());
+root.Subcommands.Add(EmbeddingsCommand.Create());
 return CommandRunner.Run(root, args);

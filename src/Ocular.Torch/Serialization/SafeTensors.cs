@@ -138,10 +138,10 @@ public static class SafeTensors
                 var expected = shape.Aggregate(1L, (a, b) => a * b) * dtype.ElementSize();
                 if (end - begin != expected)
                     throw new InvalidDataException($"{path}: tensor '{entry.Name}' of shape {Tensor.ShapeString(shape)} and dtype {dtype.TorchName()} needs {expected} bytes but its offsets give {end - begin}");
-                var bytes = new byte[end - begin];
+                // Straight into the tensor's memory: a large tensor (word embeddings, 480 MB) is neither staged in a
+                // managed array nor copied twice.
                 stream.Position = dataStart + begin;
-                stream.ReadExactly(bytes);
-                tensors[entry.Name] = DisposeScope.Detach(Tensor.FromBytes(bytes, dtype, shape));
+                tensors[entry.Name] = TensorBytes.Read(stream, dtype, shape);
             }
             return new Contents(tensors, ParseMetadata(header, path));
         }

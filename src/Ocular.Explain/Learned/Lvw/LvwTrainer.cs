@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Ocular.Torch.Serialization;
 using Ocular.Vision.Training;
 
 namespace Ocular.Explain.Learned.Lvw;
@@ -36,15 +37,7 @@ public static class LvwTrainer
     };
 
     /// <summary>Where alignment targets are cached by default: <c>$XDG_CACHE_HOME/ocular/alignment-targets</c> or <c>~/.cache/ocular/alignment-targets</c>.</summary>
-    public static string DefaultTargetsCache
-    {
-        get
-        {
-            var root = Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } xdg ? xdg
-                : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache");
-            return Path.Combine(root, "ocular", "alignment-targets");
-        }
-    }
+    public static string DefaultTargetsCache => CacheDirectory.For("alignment-targets");
 
     /// <summary>Starts a new run in <see cref="LvwTrainingOptions.OutputDirectory"/> and runs its schedule to the end.</summary>
     /// <exception cref="ArgumentException">An option is invalid (the message names it and what is accepted).</exception>
