@@ -15,4 +15,5 @@ root.Subcommands.Add(ExplainCommand.Create());
 root.Subcommands.Add(EvaluateCommand.Create());
 root.Subcommands.Add(StabilityCommand.Create());
 root.Subcommands.Add(WordsCommand.Create());
+root.Subcommands.Add(ExplainFiltersCommand.Create());
 return CommandRunner.Run(root, args);
