@@ -86,19 +86,6 @@ internal sealed class LaviseSession(LaviseTrainingOptions options, RunDirectory 
         using var tensorBoard = options.TensorBoard ? new TensorBoardWriter(run.TensorBoardDirectory) : null;
         if (resuming) tensorBoard?.AddSessionStart(state.Epoch + 1);
 
-        var shown = new TrainingOptions
-        {
-            Data = options.Data, Architecture = classifier.Architecture, Epochs = options.Epochs, BatchSize = options.BatchSize, LearningRate = options.LearningRate,
-            Schedule = "plateau", Seed = options.Seed, Workers = options.Workers, TensorBoard = options.TensorBoard, OutputDirectory = run.Path,
-        };
-        progress.RunStarted(new TrainingRunInfo(run.Path, shown, recipe,
-            $"LaViSE explainer of {classifier.Architecture} {layer} ({features.Channels}×{features.Height}×{features.Width}) → {embeddings.Dimension}-d words",
-            classifier.Parameters().Sum(p => p.NumEl) + network.Parameters().Sum(p => p.NumEl), network.Parameters().Sum(p => p.NumEl),
-            vocabulary.ColumnWords, train.Count, test.Count, 0, state.Epoch, Engine.NumThreads)
-        {
-            Optimization = $"Adam lr {options.LearningRate:G3}, ReduceLROnPlateau on the validation loss; {vocabulary.SeenColumns.Count} of {vocabulary.Columns} label columns seen",
-        });
-
         ConceptPairs? trainCache = null;
         ConceptPairs? testPairs = null;
         var done = new List<EpochMetrics>();
@@ -110,6 +97,18 @@ internal sealed class LaviseSession(LaviseTrainingOptions options, RunDirectory 
                 testPairs = BuildPairs("validation", test, evalTransform, features, vocabulary, cancellationToken);
                 if (!options.Augment) trainCache = BuildPairs("training", train, evalTransform, features, vocabulary, cancellationToken);
             }
+            var shown = new TrainingOptions
+            {
+                Data = options.Data, Architecture = classifier.Architecture, Epochs = options.Epochs, BatchSize = options.BatchSize, LearningRate = options.LearningRate,
+                Schedule = "plateau", Seed = options.Seed, Workers = options.Workers, TensorBoard = options.TensorBoard, OutputDirectory = run.Path,
+            };
+            progress.RunStarted(new TrainingRunInfo(run.Path, shown, recipe,
+                $"LaViSE explainer of {classifier.Architecture} {layer} ({features.Channels}×{features.Height}×{features.Width}) → {embeddings.Dimension}-d words",
+                classifier.Parameters().Sum(p => p.NumEl) + network.Parameters().Sum(p => p.NumEl), network.Parameters().Sum(p => p.NumEl),
+                vocabulary.ColumnWords, train.Count, test.Count, trainCache is null ? 0 : BatchStarts(trainCache.Count).Count, state.Epoch, Engine.NumThreads)
+            {
+                Optimization = $"Adam lr {options.LearningRate:G3}, ReduceLROnPlateau on the validation loss; {vocabulary.SeenColumns.Count} of {vocabulary.Columns} label columns seen",
+            });
             for (var epoch = state.Epoch + 1; epoch <= options.Epochs; epoch++)
             {
                 var clock = Stopwatch.StartNew();
