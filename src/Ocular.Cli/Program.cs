@@ -15,6 +15,7 @@ root.Subcommands.Add(ExplainCommand.Create());
 root.Subcommands.Add(EvaluateCommand.Create());
 root.Subcommands.Add(StabilityCommand.Create());
 root.Subcommands.Add(WordsCommand.Create());
+root.Subcommands.Add(ExplainFiltersCommand.Create());
 root.Subcommands.Add(PrepareCommand.Create());
 root.Subcommands.Add(EmbeddingsCommand.Create());
 return CommandRunner.Run(root, args);

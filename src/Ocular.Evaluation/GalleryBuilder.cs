@@ -1,5 +1,5 @@
 using Ocular.Torch;
-using Ocular.Vision.Images;
+using Ocular.Evaluation.Reports;
 
 namespace Ocular.Evaluation;
 
@@ -10,9 +10,6 @@ namespace Ocular.Evaluation;
 /// </summary>
 internal sealed class GalleryBuilder(int galleryImages)
 {
-    /// <summary>Overlays larger than this (per side) are shrunk, to keep the page small.</summary>
-    public const int MaxSide = 224;
-
     private readonly List<GalleryItem> _gallery = [];
     private readonly Dictionary<(string Column, string Method, bool Best), ExtremeCase> _extremes = [];
 
@@ -30,8 +27,8 @@ internal sealed class GalleryBuilder(int galleryImages)
         for (var i = 0; i < c.Count && c.Start + i < galleryImages; i++)
         {
             using var raw = c.Raw.Select(0, i);
-            var overlays = methods.ToDictionary(m => m.Source.Name, m => Overlay(raw, maps[m.Source.Name], i));
-            _gallery.Add(new GalleryItem(records[i], ImagePng(raw), overlays));
+            var overlays = methods.ToDictionary(m => m.Source.Name, m => ReportImages.Overlay(raw, maps[m.Source.Name], i));
+            _gallery.Add(new GalleryItem(records[i], ReportImages.ImagePng(raw), overlays));
         }
         foreach (var column in columns.Where(col => col.Continuous))
             foreach (var method in methods)
@@ -51,34 +48,8 @@ internal sealed class GalleryBuilder(int galleryImages)
                     var key = (column.Key, method.Source.Name, best);
                     if (_extremes.TryGetValue(key, out var current) && !(best ? column.IsBetter(value, current.Value) : column.IsBetter(current.Value, value))) continue;
                     using var raw = c.Raw.Select(0, candidate);
-                    _extremes[key] = new ExtremeCase(column.Key, method.Source.Name, best, records[candidate], value, Overlay(raw, maps[method.Source.Name], candidate));
+                    _extremes[key] = new ExtremeCase(column.Key, method.Source.Name, best, records[candidate], value, ReportImages.Overlay(raw, maps[method.Source.Name], candidate));
                 }
             }
-    }
-
-    /// <summary>The raw [C, H, W] image in [0, 1] as a PNG (grey images as RGB).</summary>
-    public static byte[] ImagePng(Tensor raw)
-    {
-        using var scope = DisposeScope.Enter();
-        var rgb = Rgb(raw);
-        return ImageIO.EncodePng(Shrink(rgb.Mul(255).Round().Clamp(0, 255).To(ScalarType.UInt8)));
-    }
-
-    /// <summary>pytorch-grad-cam's jet overlay (image weight 0.5) of map <paramref name="i"/> of <paramref name="maps"/> on <paramref name="raw"/>, as a PNG.</summary>
-    public static byte[] Overlay(Tensor raw, Tensor maps, int i)
-    {
-        using var scope = DisposeScope.Enter();
-        var overlay = HeatmapOverlay.ShowCamOnImage(Rgb(raw).Clamp(0, 1), maps.Select(0, i));
-        return ImageIO.EncodePng(Shrink(overlay));
-    }
-
-    private static Tensor Rgb(Tensor raw) => raw.Size(0) == 3 ? raw.Alias() : raw.Narrow(0, 0, 1).Expand(3, -1, -1).Contiguous();
-
-    private static Tensor Shrink(Tensor image)
-    {
-        var (h, w) = (image.Size(1), image.Size(2));
-        if (Math.Max(h, w) <= MaxSide) return image;
-        var scale = (double)MaxSide / Math.Max(h, w);
-        return ImageIO.Resize(image, new Pair(Math.Max(1, (long)Math.Round(h * scale)), Math.Max(1, (long)Math.Round(w * scale))), ImageInterpolation.Area);
     }
 }

@@ -61,9 +61,8 @@ internal static class LvwWordsView
                     ["source"] = new JsonObject { ["image"] = s.Image, ["path"] = s.Path, ["class"] = sources.ClassName(s.Label), ["high_activation"] = new JsonArray([.. s.HighActivation.Select(v => (JsonNode)v)]) },
                 });
             }
-            var rgb = image.Size(0) == 3 ? image : image.Expand(3, -1, -1);
             images.Add(new ImageWords(name, $"{sources.ClassName(predicted)} ({probability.ToString("P1", CultureInfo.InvariantCulture)})",
-                ImageIO.EncodePng(rgb.Mul(255).Round().Clamp(0, 255).To(ScalarType.UInt8).Contiguous()), hits));
+                ReportImages.ImagePng(image), hits));
             json.Add(new JsonObject { ["input"] = path, ["predicted"] = sources.ClassName(predicted), ["words"] = words });
         }
         var html = Path.Combine(outDir, "lvw-words.html");

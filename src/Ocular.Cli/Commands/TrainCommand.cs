@@ -48,6 +48,7 @@ internal static class TrainCommand
         train.Subcommands.Add(classifier);
         train.Subcommands.Add(TrainLCamCommand.Create());
         train.Subcommands.Add(TrainLvwCommand.Create());
+        train.Subcommands.Add(TrainLaviseCommand.Create());
         return train;
     }
 

@@ -66,4 +66,14 @@ internal static class TrainingText
             ? $"the run in {r.RunDirectory} is already complete ({r.StepsDone} steps; {best}{patches})"
             : $"done: {best}{patches} → {r.BestCheckpoint}; last → {r.LastCheckpoint}";
     }
+
+    /// <summary>The last line of a LaViSE explainer training.</summary>
+    public static string Done(Ocular.Explain.Learned.Lavise.LaviseTrainingResult r)
+    {
+        var columns = $"{r.Vocabulary.SeenColumns.Count} of {r.Vocabulary.Columns} label words seen";
+        return r.Epochs.Count == 0
+            ? $"the run in {r.RunDirectory} is already complete ({r.CompletedEpochs} epochs; {columns})"
+            : $"done: best validation loss {r.BestLoss.ToString("F4", Inv)} at epoch {r.BestEpoch} → {r.BestCheckpoint}; last → {r.LastCheckpoint}" +
+              $"  ({columns}; accuracies above are word top-1/top-5 over the label words, per concept mask)";
+    }
 }

@@ -9,9 +9,14 @@ namespace Ocular.Vision.Data;
 /// </summary>
 public sealed class Batch : IDisposable
 {
+    private readonly IReadOnlyList<Tensor>? _raggedConcepts;
+    private readonly IReadOnlyList<IReadOnlyList<string>> _sampleConceptNames;
+
     private Batch(Tensor images, Tensor labels, Tensor? evidenceMasks, Tensor? conceptMasks, IReadOnlyList<string> conceptNames,
-        IReadOnlyList<int> indices, IReadOnlyList<string?> paths)
+        IReadOnlyList<int> indices, IReadOnlyList<string?> paths, IReadOnlyList<Tensor>? raggedConcepts, IReadOnlyList<IReadOnlyList<string>> sampleConceptNames)
     {
+        _raggedConcepts = raggedConcepts;
+        _sampleConceptNames = sampleConceptNames;
         Images = images;
         Labels = labels;
         EvidenceMasks = evidenceMasks;
@@ -40,6 +45,19 @@ public sealed class Batch : IDisposable
     /// <summary>The names of the <see cref="ConceptMasks"/> (empty when there are none).</summary>
     public IReadOnlyList<string> ConceptNames { get; }
 
+    /// <summary>
+    /// The concept masks of sample <paramref name="index"/> (bool <c>[K, H, W]</c>, a new tensor the caller owns; <c>K = 0</c>
+    /// when the sample has none) and their names. Unlike <see cref="ConceptMasks"/> this works when the samples' concepts
+    /// differ, as in COCO and Visual Genome, where each image has its own objects.
+    /// </summary>
+    public (Tensor Masks, IReadOnlyList<string> Names) SampleConcepts(int index)
+    {
+        if ((uint)index >= (uint)Count) throw new ArgumentOutOfRangeException(nameof(index), index, $"the batch has {Count} samples");
+        if (ConceptMasks is not null) return (ConceptMasks.Select(0, index), ConceptNames);
+        if (_raggedConcepts is not null) return (_raggedConcepts[index].Alias(), _sampleConceptNames[index]);
+        return (Tensor.Zeros([0, Images.Size(2), Images.Size(3)], ScalarType.Bool), []);
+    }
+
     /// <summary>The data-set index of each sample.</summary>
     public IReadOnlyList<int> Indices { get; }
 
@@ -64,6 +82,7 @@ public sealed class Batch : IDisposable
         Labels.Dispose();
         EvidenceMasks?.Dispose();
         ConceptMasks?.Dispose();
+        if (_raggedConcepts is not null) foreach (var m in _raggedConcepts) m.Dispose();
     }
 
     /// <summary>Collates <paramref name="samples"/> (at least one) into a new batch; the samples are not consumed.</summary>
@@ -97,8 +116,12 @@ public sealed class Batch : IDisposable
         var evidence = samples.All(s => s.EvidenceMask is not null) ? Tensor.Stack(samples.Select(s => s.EvidenceMask!).ToList()) : null;
         var sameConcepts = samples.All(s => s.ConceptMasks is not null && s.ConceptNames.SequenceEqual(first.ConceptNames));
         var concepts = sameConcepts ? Tensor.Stack(samples.Select(s => s.ConceptMasks!).ToList()) : null;
+        // Samples whose concepts differ (each COCO or VG image has its own objects) keep their masks one by one.
+        var ragged = !sameConcepts && samples.Any(s => s.ConceptMasks is not null)
+            ? samples.Select(s => s.ConceptMasks?.Clone() ?? Tensor.Zeros([0, s.Image.Size(1), s.Image.Size(2)], ScalarType.Bool)).ToList()
+            : null;
         return new Batch(images, labels, evidence, concepts, sameConcepts ? first.ConceptNames : [],
-            samples.Select(s => s.Index).ToArray(), samples.Select(s => s.Path).ToArray());
+            samples.Select(s => s.Index).ToArray(), samples.Select(s => s.Path).ToArray(), ragged, samples.Select(s => s.ConceptNames).ToArray());
     }
 
     /// <summary>Takes the batch's tensors out of the current <see cref="DisposeScope"/> (the consumer owns them).</summary>
@@ -108,6 +131,7 @@ public sealed class Batch : IDisposable
         DisposeScope.Detach(Labels);
         if (EvidenceMasks is not null) DisposeScope.Detach(EvidenceMasks);
         if (ConceptMasks is not null) DisposeScope.Detach(ConceptMasks);
+        if (_raggedConcepts is not null) foreach (var m in _raggedConcepts) DisposeScope.Detach(m);
         return this;
     }
 }

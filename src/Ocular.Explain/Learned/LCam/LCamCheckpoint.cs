@@ -25,42 +25,15 @@ public static class LCamCheckpoint
     {
         if (metadata.NumClasses != attention.NumClasses)
             throw new ArgumentException($"metadata says {metadata.NumClasses} classes but the attention mechanism has {attention.NumClasses}");
-        var state = attention.StateDict();
-        try
-        {
-            var tensors = new List<KeyValuePair<string, Tensor>>(state);
-            if (extraTensors is not null)
-                foreach (var (k, v) in extraTensors)
-                {
-                    if (state.ContainsKey(k)) throw new ArgumentException($"extra tensor '{k}' clashes with a weight of the attention mechanism");
-                    tensors.Add(new(k, v));
-                }
-            var meta = new Dictionary<string, string> { [MetadataKey] = (metadata with { OcularVersion = Engine.OcularVersion }).ToJson() };
-            if (extraMetadata is not null)
-                foreach (var (k, v) in extraMetadata)
-                    meta[k] = k != MetadataKey ? v : throw new ArgumentException($"'{MetadataKey}' is reserved");
-            SafeTensors.Save(path, tensors, meta);
-        }
-        finally
-        {
-            foreach (var t in state.Values) t.Dispose();
-        }
+        ExplainerCheckpointFile.Save(path, attention, MetadataKey, (metadata with { OcularVersion = Engine.OcularVersion }).ToJson(),
+            extraTensors, extraMetadata, "attention mechanism");
     }
 
     /// <summary>Reads only the metadata of a checkpoint.</summary>
     /// <exception cref="FileNotFoundException">No such file.</exception>
     /// <exception cref="InvalidDataException">Not an L-CAM checkpoint (e.g. a classifier checkpoint).</exception>
-    public static LCamMetadata ReadMetadata(string path)
-    {
-        if (!File.Exists(path)) throw new FileNotFoundException($"no such L-CAM checkpoint: {path}", path);
-        var meta = SafeTensors.ReadMetadata(path);
-        if (!meta.TryGetValue(MetadataKey, out var json))
-        {
-            var what = meta.ContainsKey(ClassifierCheckpoint.MetadataKey) ? "a classifier checkpoint, " : "";
-            throw new InvalidDataException($"{path}: {what}not an L-CAM checkpoint (no '{MetadataKey}' metadata; make one with `ocular train l-cam`)");
-        }
-        return LCamMetadata.FromJson(json, path);
-    }
+    public static LCamMetadata ReadMetadata(string path) =>
+        LCamMetadata.FromJson(ExplainerCheckpointFile.ReadMetadataJson(path, MetadataKey, "L-CAM", "an", "ocular train l-cam"), path);
 
     /// <summary>A fresh attention mechanism of the shape <paramref name="metadata"/> describes.</summary>
     public static LCamAttention CreateAttention(LCamMetadata metadata) => metadata.VariantKind == LCamVariant.Tame
@@ -75,19 +48,7 @@ public static class LCamCheckpoint
         var attention = CreateAttention(metadata);
         try
         {
-            using var contents = SafeTensors.Load(path);
-            var own = attention.StateDict();
-            var keys = own.Keys.ToHashSet();
-            foreach (var t in own.Values) t.Dispose();
-            try
-            {
-                attention.LoadStateDict(contents.Tensors.Where(kv => keys.Contains(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value), strict: true);
-            }
-            catch (Torch.Nn.StateDictMismatchException e)
-            {
-                throw new InvalidDataException($"{path}: the weights do not match an L-CAM-{metadata.Variant} attention mechanism: {e.Report}", e);
-            }
-            attention.Eval();
+            ExplainerCheckpointFile.LoadWeights(path, attention, $"an L-CAM-{metadata.Variant} attention mechanism");
             return (attention, metadata);
         }
         catch

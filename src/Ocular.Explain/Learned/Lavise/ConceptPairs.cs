@@ -1,0 +1,126 @@
+using Ocular.Torch;
+using Ocular.Vision.Data;
+using Ocular.Vision.Datasets;
+using Ocular.Vision.Transforms;
+
+namespace Ocular.Explain.Learned.Lavise;
+
+/// <summary>
+/// LaViSE's training samples (lavise.md §2, §3.2): one pair per concept mask of an image — the masked, pooled features
+/// avgpool(F ⊙ M_j) and the concept — as the original's one sample per COCO annotation or per VG (image, category).
+/// A mask that vanishes at feature resolution gives no pair (the original skips such a step). Built once over a data set
+/// (the feature cache: every epoch then runs only the explainer) or per batch when the images are augmented.
+/// </summary>
+public sealed class ConceptPairs : IDisposable
+{
+    private ConceptPairs(Tensor pooled, int[] concepts, int[] images, int imagesRead, double seconds)
+    {
+        Pooled = pooled;
+        Concepts = concepts;
+        Images = images;
+        ImagesRead = imagesRead;
+        Seconds = seconds;
+    }
+
+    /// <summary>The pooled features <c>[P, d]</c> (float16 in a cache, float32 per batch).</summary>
+    public Tensor Pooled { get; }
+
+    /// <summary>The concept of each pair (an index into the vocabulary's concepts).</summary>
+    public int[] Concepts { get; }
+
+    /// <summary>The data-set index of each pair's image.</summary>
+    public int[] Images { get; }
+
+    /// <summary>The number of pairs.</summary>
+    public int Count => Concepts.Length;
+
+    /// <summary>The images read to make the pairs.</summary>
+    public int ImagesRead { get; }
+
+    /// <summary>Seconds it took to build.</summary>
+    public double Seconds { get; }
+
+    /// <summary>Bytes of pooled features.</summary>
+    public long Bytes => Pooled.NumEl * Pooled.DType.ElementSize();
+
+    /// <summary>The pairs of one batch of images (features computed now, float32).</summary>
+    /// <exception cref="DatasetException">A sample's concept is not one of the vocabulary's (the message names it and the image).</exception>
+    public static ConceptPairs FromBatch(Batch batch, LaviseFeatures features, ConceptVocabulary vocabulary)
+    {
+        using var scope = DisposeScope.Enter();
+        var f = features.Forward(batch.Images);
+        var pooled = new List<Tensor>();
+        var concepts = new List<int>();
+        var images = new List<int>();
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var (masks, names) = batch.SampleConcepts(i);
+            if (names.Count == 0) continue;
+            var small = features.FeatureMasks(masks);
+            var present = small.Flatten(1).Amax(1).Gt(0).ToArray<bool>();
+            var keep = Enumerable.Range(0, names.Count).Where(k => present[k]).ToArray();
+            if (keep.Length == 0) continue;
+            foreach (var k in keep)
+            {
+                var c = vocabulary.IndexOf(names[k]);
+                if (c < 0)
+                    throw new DatasetException($"image {batch.Indices[i]}{(batch.Paths[i] is { } p ? $" ({p})" : "")} has the concept '{names[k]}', which is not one of " +
+                                               $"the {vocabulary.Concepts.Count} concepts of the explainer's vocabulary", batch.Paths[i]);
+                concepts.Add(c);
+                images.Add(batch.Indices[i]);
+            }
+            using var index = Tensor.FromArray(keep.Select(k => (long)k).ToArray(), keep.Length);
+            pooled.Add(LaviseFeatures.PoolMasked(f.Select(0, i), small.IndexSelect(0, index)));
+        }
+        var all = pooled.Count == 0 ? Tensor.Zeros([0, features.Channels]) : Tensor.Cat(pooled, 0);
+        return new ConceptPairs(scope.Keep(all), [.. concepts], [.. images], batch.Count, 0);
+    }
+
+    /// <summary>
+    /// The feature cache: the pairs of every image of <paramref name="data"/> (read with <paramref name="transform"/>,
+    /// which must give normalised model inputs and may only resize and crop), stored as float16.
+    /// </summary>
+    public static ConceptPairs Build(IImageDataset data, ITransform transform, LaviseFeatures features, ConceptVocabulary vocabulary,
+        int batchSize, int workers, IProgress<(int Done, int Total)>? progress, CancellationToken cancellationToken)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var loader = new DataLoader(data, new DataLoaderOptions { BatchSize = batchSize, Workers = workers, Transform = transform });
+        var parts = new List<Tensor>();
+        var concepts = new List<int>();
+        var images = new List<int>();
+        var read = 0;
+        try
+        {
+            foreach (var batch in loader.Epoch(0))
+            {
+                using (batch)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    using var pairs = FromBatch(batch, features, vocabulary);
+                    parts.Add(pairs.Pooled.To(ScalarType.Float16));
+                    concepts.AddRange(pairs.Concepts);
+                    images.AddRange(pairs.Images);
+                    read += batch.Count;
+                    progress?.Report((read, data.Count));
+                }
+            }
+            var pooled = parts.Count == 0 ? Tensor.Zeros([0, features.Channels], ScalarType.Float16) : Tensor.Cat(parts, 0);
+            return new ConceptPairs(pooled, [.. concepts], [.. images], read, clock.Elapsed.TotalSeconds);
+        }
+        finally
+        {
+            foreach (var p in parts) p.Dispose();
+        }
+    }
+
+    /// <summary>The pooled features of the pairs at <paramref name="indices"/>, as float32 <c>[n, d]</c>.</summary>
+    public Tensor Features(ReadOnlySpan<int> indices)
+    {
+        using var scope = DisposeScope.Enter();
+        using var index = Tensor.FromArray(indices.ToArray().Select(i => (long)i).ToArray(), indices.Length);
+        return scope.Keep(Pooled.IndexSelect(0, index).To(ScalarType.Float32));
+    }
+
+    /// <summary>Releases the features.</summary>
+    public void Dispose() => Pooled.Dispose();
+}

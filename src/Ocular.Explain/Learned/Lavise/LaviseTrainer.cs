@@ -1,0 +1,73 @@
+using System.Text.Json;
+using Ocular.Vision.Training;
+
+namespace Ocular.Explain.Learned.Lavise;
+
+/// <summary>
+/// Trains LaViSE's explainer (lavise.md §2–3) for one layer of a frozen classifier on concept-annotated reference data and
+/// keeps a run directory like the other trainers (<see cref="RunDirectory"/>: <c>config.json</c>, <c>concepts.json</c> —
+/// the label columns and which were seen —, <c>metrics.jsonl</c>/<c>.csv</c>, <c>last.ocular</c> to resume,
+/// <c>best.ocular</c> — the explainer with the lowest validation loss): the library behind <c>ocular train lavise</c>.
+/// </summary>
+/// <example>
+/// <code>
+/// var result = LaviseTrainer.Train(new LaviseTrainingOptions
+/// {
+///     Classifier = "runs/shapes/best.ocular", Data = "shapes", OutputDirectory = "runs/shapes-lavise",
+/// });
+/// var explanations = FilterExplainer.Explain(...);   // see ocular explain-filters
+/// </code>
+/// </example>
+/// <remarks>
+/// <para><b>What trains.</b> Only the explainer MLP; the classifier runs in evaluation mode without gradients and its
+/// weights hash is checked before and after.</para>
+/// <para><b>Feature cache.</b> Without <see cref="LaviseTrainingOptions.Augment"/> the masked, pooled features of every
+/// concept mask are computed once (<see cref="ConceptPairs"/>), where the original recomputes the frozen network every epoch.</para>
+/// <para><b>Resuming.</b> <c>last.ocular</c> is written before the first epoch and after each, atomically, with the
+/// optimizer, scheduler and generator state; the pair order depends only on the seed and the epoch.</para>
+/// </remarks>
+public static class LaviseTrainer
+{
+    /// <summary>The format tag of a LaViSE run's <c>config.json</c>.</summary>
+    public const string ConfigFormat = "ocular.train-lavise/1";
+
+    /// <summary>The run's record of the label columns and the seen/unseen split.</summary>
+    public const string ConceptsFile = "concepts.json";
+
+    internal static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        WriteIndented = true,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    /// <summary>Starts a new run in <see cref="LaviseTrainingOptions.OutputDirectory"/> and trains it to the end.</summary>
+    /// <exception cref="ArgumentException">An option is invalid (the message names it).</exception>
+    /// <exception cref="IOException">The directory already holds a run.</exception>
+    /// <exception cref="TrainingInterruptedException">An error stopped the run after it had started; the message says how to resume.</exception>
+    public static LaviseTrainingResult Train(LaviseTrainingOptions options, ITrainingProgress? progress = null, CancellationToken cancellationToken = default)
+    {
+        options.Validate();
+        var run = new RunDirectory(options.OutputDirectory);
+        if (run.HoldsRun)
+            throw new IOException($"{run.Path} already holds a training run; resume it with `ocular train lavise --resume {run.Path}` or choose another --out");
+        return new LaviseSession(options, run, resuming: false, progress ?? SilentTrainingProgress.Instance).Run(cancellationToken);
+    }
+
+    /// <summary>Continues the run in <paramref name="runDirectory"/> from its last complete epoch; only the number of epochs may grow and the worker count change.</summary>
+    public static LaviseTrainingResult Resume(string runDirectory, int? epochs = null, int? workers = null, ITrainingProgress? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        var run = new RunDirectory(runDirectory);
+        var (options, threads) = run.ReadConfig<LaviseTrainingOptions>(ConfigFormat);
+        options = options with { OutputDirectory = run.Path };
+        var (newEpochs, newWorkers, changed) = ResumeChanges.Apply(run, options.Epochs, null, options.Workers, epochs, workers);
+        options = options with { Epochs = newEpochs, Workers = newWorkers };
+        options.Validate();
+        return new LaviseSession(options, run, resuming: true, progress ?? SilentTrainingProgress.Instance)
+        {
+            RewriteConfig = changed,
+            OriginalThreads = threads,
+        }.Run(cancellationToken);
+    }
+}
