@@ -8,6 +8,7 @@ using Ocular.Evaluation;
 using Ocular.Evaluation.Reports;
 using Ocular.Explain;
 using Ocular.Explain.Learned.LCam;
+using Ocular.Explain.Learned.Lavise;
 using Ocular.Explain.Learned.Lvw;
 using Ocular.Torch;
 using Ocular.Torch.Serialization;
@@ -34,7 +35,8 @@ internal sealed class DemoRunner(DemoSettings settings, string outputDirectory)
     private readonly Stopwatch _clock = new();
     private int _stage;
 
-    private const int Stages = 10;
+    // The LaViSE stages need concept masks (Shapes).
+    private int Stages => settings.HasMasks ? 12 : 10;
 
     /// <summary>Runs every stage; returns the path of report.html.</summary>
     public string Run()
@@ -77,6 +79,22 @@ internal sealed class DemoRunner(DemoSettings settings, string outputDirectory)
             prototypes.Add((mode, run));
         }
 
+        // LaViSE (issue 16): the classifier's filters explained with words, on Shapes' concept masks.
+        ExplainFiltersCommand.Outcome? filters = null;
+        if (settings.HasMasks)
+        {
+            var run = Stage("train LaViSE's explainer of the classifier's filters", () => TrainingDisplay.Run(quiet: false,
+                p => LaviseTrainer.Train(settings.Lavise(modelPath, Path.Combine(outputDirectory, "lavise")), p)));
+            Console.WriteLine(TrainingText.Done(run));
+            filters = Stage("explain the classifier's filters with words", () => ExplainFiltersCommand.Run(new ExplainFiltersCommand.Request
+            {
+                Model = modelPath, Explainer = run.BestCheckpoint, Data = settings.DataSpec, Limit = settings.LaviseReferenceImages,
+                Methods = settings.Quick ? [FilterMasking.FilterAttention] : [FilterMasking.FilterAttention, FilterMasking.ActivationMasking, FilterMasking.ImageMasking, FilterMasking.OriginalImage],
+                StatisticsCache = Path.Combine(outputDirectory, "filter-statistics"), Output = Path.Combine(outputDirectory, "filters"),
+            }, quiet: false));
+            Console.WriteLine($"filters page: {Path.GetFullPath(filters.HtmlPath)}");
+        }
+
         // Every registered method: the learned ones with the checkpoints just trained, then the post-hoc methods and the baselines.
         var methods = learned.Concat(ExplainerRegistry.Explainers.Where(i => i.Kind != "learned").Select(i => new MethodChoice(i, null, i.Name))).ToList();
         MethodChoice Choice(string name) => new(ExplainerRegistry.Find(name), null, name);
@@ -97,7 +115,8 @@ internal sealed class DemoRunner(DemoSettings settings, string outputDirectory)
                                             "(docs/lficam.md has them trained alike).",
                                             $"The LVW and ProtoPNet networks were trained on the compact CNN's trunk (and, for LVW, its Grad-CAM maps) on the same " +
                                             $"first {settings.PrototypeTrainImages} training images, with a schedule of {settings.PrototypeEpochs} epochs instead of the original's 201 " +
-                                            "(docs/lvw.md has longer runs); their lvw rows show the 10 most similar words' maps."],
+                                            "(docs/lvw.md has longer runs); their lvw rows show the 10 most similar words' maps.",
+                                            .. filters is null ? Array.Empty<string>() : [FiltersNote(filters)]],
             };
         });
 
@@ -110,6 +129,15 @@ internal sealed class DemoRunner(DemoSettings settings, string outputDirectory)
         Console.WriteLine($"demo done in {_clock.Elapsed.TotalSeconds.ToString("0", CultureInfo.InvariantCulture)} s ({string.Join(", ", _times.Select(t => $"{t.Stage} {t.Seconds.ToString("0", CultureInfo.InvariantCulture)} s"))})");
         Console.WriteLine($"report: {Path.GetFullPath(report)}");
         return report;
+    }
+
+    // One line on the LaViSE page for the report: where it is and the filter-attention recall beside the frequency baseline.
+    private static string FiltersNote(ExplainFiltersCommand.Outcome filters)
+    {
+        var first = filters.Results[0];
+        string Recall(IReadOnlyList<RecallRow> rows) => string.Join(" / ", rows[0].At.OrderBy(kv => kv.Key).Select(kv => kv.Value.ToString("F3", CultureInfo.InvariantCulture)));
+        return $"LaViSE explained the classifier's {first.Filters.Count} block4 filters with words: filters/filters.html. Recall@5/10/20 of " +
+               $"{first.Method.Name()} {Recall(first.Recall)} against the frequency baseline's {Recall(first.Baseline)} (docs/lavise.md).";
     }
 
     /// <summary>

@@ -104,6 +104,29 @@ internal sealed record DemoSettings
         OutputDirectory = outputDirectory,
     };
 
+    /// <summary>
+    /// LaViSE's explainer for the classifier's default layer (<c>block4</c>), trained on Shapes' concept masks (the demo's
+    /// data when it has them) with Ocular's default word vectors, the features cached: the first
+    /// <see cref="LaviseTrainImages"/> training images, 70 % of the concept words seen.
+    /// </summary>
+    public Explain.Learned.Lavise.LaviseTrainingOptions Lavise(string classifier, string outputDirectory) => new()
+    {
+        Classifier = classifier,
+        Data = DataSpec,
+        TrainImages = LaviseTrainImages,
+        TestImages = Quick ? 200 : 500,
+        Epochs = Quick ? 10 : 20,
+        LearningRate = 1e-3,
+        Seed = Seed,
+        OutputDirectory = outputDirectory,
+    };
+
+    /// <summary>The training images of the demo's LaViSE explainer.</summary>
+    public int LaviseTrainImages => Quick ? 1000 : 3000;
+
+    /// <summary>The reference images whose filters' top images and recall the demo computes.</summary>
+    public int LaviseReferenceImages => Quick ? 200 : 500;
+
     /// <summary>The epochs of the demo's prototype networks.</summary>
     public int PrototypeEpochs => Quick ? 9 : 11;
 

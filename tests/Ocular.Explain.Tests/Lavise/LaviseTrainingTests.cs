@@ -20,8 +20,12 @@ public class LaviseTrainingTests
     /// <summary>A compact-CNN classifier for Shapes (seeded random weights) and a small GloVe-format embedding holding Shapes' concept words.</summary>
     private sealed class Fixture : IDisposable
     {
+        private readonly string? _cacheHome = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
+
         public Fixture(IEnumerable<string>? words = null)
         {
+            // Parsed embeddings are cached under XDG_CACHE_HOME: keep the test's out of the user's cache.
+            Environment.SetEnvironmentVariable("XDG_CACHE_HOME", Directory.File("cache"));
             var train = DataSpec.Parse(Data).Open(DataSplit.Train);
             var recipe = DataRecipe.For("shapes", train, null, "none");
             Engine.ManualSeed(1);
@@ -48,7 +52,11 @@ public class LaviseTrainingTests
             Workers = 0, OutputDirectory = Directory.File(run),
         };
 
-        public void Dispose() => Directory.Dispose();
+        public void Dispose()
+        {
+            Environment.SetEnvironmentVariable("XDG_CACHE_HOME", _cacheHome);
+            Directory.Dispose();
+        }
     }
 
     private static float[] Weights(string path)
