@@ -9,6 +9,7 @@ using Ocular.Evaluation.Reports;
 using Ocular.Explain;
 using Ocular.Explain.Learned.LCam;
 using Ocular.Explain.Learned.Lavise;
+using Ocular.Explain.Semantics;
 using Ocular.Explain.Learned.Lvw;
 using Ocular.Torch;
 using Ocular.Torch.Serialization;
@@ -83,8 +84,18 @@ internal sealed class DemoRunner(DemoSettings settings, string outputDirectory)
         ExplainFiltersCommand.Outcome? filters = null;
         if (settings.HasMasks)
         {
-            var run = Stage("train LaViSE's explainer of the classifier's filters", () => TrainingDisplay.Run(quiet: false,
-                p => LaviseTrainer.Train(settings.Lavise(modelPath, Path.Combine(outputDirectory, "lavise")), p)));
+            var run = Stage("train LaViSE's explainer of the classifier's filters", () =>
+            {
+                var vectors = DefaultWordVectors.Find(settings.WordVectors);
+                if (vectors is null)
+                {
+                    Console.WriteLine("building the word vectors (fastText skip-gram on the WordNet glosses; once per machine)");
+                    var built = DefaultWordVectors.Build(settings.WordVectors);
+                    Console.WriteLine($"word vectors: {built.Words:N0} words × {built.Dimension} in {built.Seconds:F0} s → {built.Path}");
+                    vectors = built.Path;
+                }
+                return TrainingDisplay.Run(quiet: false, p => LaviseTrainer.Train(settings.Lavise(modelPath, vectors, Path.Combine(outputDirectory, "lavise")), p));
+            });
             Console.WriteLine(TrainingText.Done(run));
             filters = Stage("explain the classifier's filters with words", () => ExplainFiltersCommand.Run(new ExplainFiltersCommand.Request
             {

@@ -109,9 +109,10 @@ internal sealed record DemoSettings
     /// data when it has them) with Ocular's default word vectors, the features cached: the first
     /// <see cref="LaviseTrainImages"/> training images, 70 % of the concept words seen.
     /// </summary>
-    public Explain.Learned.Lavise.LaviseTrainingOptions Lavise(string classifier, string outputDirectory) => new()
+    public Explain.Learned.Lavise.LaviseTrainingOptions Lavise(string classifier, string? embeddings, string outputDirectory) => new()
     {
         Classifier = classifier,
+        Embeddings = embeddings,
         Data = DataSpec,
         TrainImages = LaviseTrainImages,
         TestImages = Quick ? 200 : 500,
@@ -120,6 +121,14 @@ internal sealed record DemoSettings
         Seed = Seed,
         OutputDirectory = outputDirectory,
     };
+
+    /// <summary>
+    /// The word vectors of the demo's LaViSE explainer: Ocular's default (fastText skip-gram on the WordNet glosses, 300-d,
+    /// built once per machine in about 7 minutes), or for the quick demo a 100-d, 2-epoch build of the same corpus (about a minute).
+    /// </summary>
+    public Explain.Semantics.WordVectorSettings WordVectors => Quick
+        ? Explain.Semantics.WordVectorSettings.Default with { Dimension = 100, Epochs = 2 }
+        : Explain.Semantics.WordVectorSettings.Default;
 
     /// <summary>The training images of the demo's LaViSE explainer.</summary>
     public int LaviseTrainImages => Quick ? 1000 : 3000;
