@@ -124,11 +124,10 @@ internal sealed record DemoSettings
 
     /// <summary>
     /// The word vectors of the demo's LaViSE explainer: Ocular's default (fastText skip-gram on the WordNet glosses, 300-d,
-    /// built once per machine in about 7 minutes), or for the quick demo a 100-d, 2-epoch build of the same corpus (about a minute).
+    /// built once per machine in about 7 minutes, then cached), also for the quick demo: a 100-d, 2-epoch build of the
+    /// same corpus answers every filter with frequent words ("time", "position") and a recall near 0 (docs/lavise.md).
     /// </summary>
-    public Explain.Semantics.WordVectorSettings WordVectors => Quick
-        ? Explain.Semantics.WordVectorSettings.Default with { Dimension = 100, Epochs = 2 }
-        : Explain.Semantics.WordVectorSettings.Default;
+    public Explain.Semantics.WordVectorSettings WordVectors => Explain.Semantics.WordVectorSettings.Default;
 
     /// <summary>The training images of the demo's LaViSE explainer.</summary>
     public int LaviseTrainImages => Quick ? 1000 : 3000;
