@@ -21,7 +21,7 @@ usage: bench/compare.sh SUITE [options]
   --interleave    alternate the sides per workload (one process per workload and side) instead of per
                   suite, so that all sides of a workload run under the same machine load; the table then
                   adds each workload's peak resident memory (VmHWM of its own process). The default for
-                  the suites in per_process_suites (lficam, lvw), whose peak memory is part of the result
+                  the suites in per_process_suites (lficam, lvw, lavise), whose peak memory is part of the result
   --no-interleave one process per suite and side (peak memory is then cumulative and not shown)
   --stat S        median (default: each run's median sample), best (each run's fastest sample, which
                   resists interference from other processes on a shared machine) or cpu (median process
@@ -44,7 +44,7 @@ threads=$(nproc)
 common=()
 rounds=1 save=0 out="" check=() build=1 interleave=0 stat=median style=both
 # Suites whose peak memory is part of the result: each workload runs in its own process by default (--interleave).
-per_process_suites=(lficam lvw)
+per_process_suites=(lficam lvw lavise)
 for s in "${per_process_suites[@]}"; do [[ $suite == "$s" ]] && interleave=1; done
 while [[ $# -gt 0 ]]; do
   case "$1" in

@@ -211,10 +211,4 @@ public sealed class LvwSuite : Suite
 
         public Sample Get(int index) => new(images.Select(0, index).Clone(), labels[index], index);
     }
-
-    /// <summary>The identity: the images are already float [0, 1] at the input size.</summary>
-    private sealed class IdentityTransform : ITransform
-    {
-        public Tensor Apply(Tensor image, Generator? generator = null) => image.Clone();
-    }
 }
