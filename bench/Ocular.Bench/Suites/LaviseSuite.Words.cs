@@ -42,10 +42,14 @@ public sealed partial class LaviseSuite
             Weighting = ActivationWeighting.Floor, RecallAt = [WordsPerImage], BatchSize = StatisticsBatch,
         };
         FilterExplanations? result = null;
+        double statisticsCpu = double.NaN, explainCpu = double.NaN;
         var samples = Sampler.Run(plan, () =>
         {
+            var start = Environment.CpuUsage.TotalTime;
             var statistics = FilterStatistics.Compute(features, data, transform, StatisticsBatch, workers: 0, progress: null, CancellationToken.None);
+            var middle = Environment.CpuUsage.TotalTime;
             result = new FilterExplainer(features, network, words, statistics).Explain(data, transform, filters, options);
+            (statisticsCpu, explainCpu) = ((middle - start).TotalSeconds, (Environment.CpuUsage.TotalTime - middle).TotalSeconds);
         });
         var explained = result!.Filters;
         var withWords = explained.Count(f => f.Words.Count > 0);
@@ -67,6 +71,10 @@ public sealed partial class LaviseSuite
             ["explanation_count_sum"] = explained.Sum(f => f.Words.Sum(w => w.Count)),
             ["distinct_words"] = explained.SelectMany(f => f.Words.Select(w => w.Word)).Distinct().Count(),
             ["image_pairs"] = explained.Sum(f => f.Images.Count),
+            // CPU seconds of the last sample's two passes over the images: the statistics, then the explanation (which
+            // reads and runs its top images again).
+            ["statistics_cpu_s"] = statisticsCpu,
+            ["explain_cpu_s"] = explainCpu,
             ["filter0_words"] = string.Join(' ', explained[0].Words.Select(w => $"{w.Word}:{w.Count}")),
             // Over filters 0, 8, 16, … (those the reference twin explains; it extrapolates to all): the same on every side.
             ["stride8_count_sum"] = explained.Where(f => f.Filter % 8 == 0).Sum(f => f.Words.Sum(w => w.Count)),
