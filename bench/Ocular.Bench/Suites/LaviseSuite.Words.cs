@@ -46,9 +46,10 @@ public sealed partial class LaviseSuite
         var samples = Sampler.Run(plan, () =>
         {
             var start = Environment.CpuUsage.TotalTime;
-            var statistics = FilterStatistics.Compute(features, data, transform, StatisticsBatch, workers: 0, progress: null, CancellationToken.None);
+            using var kept = new ReferenceFeatures();   // the statistics pass's features, reused (as `ocular explain-filters`)
+            var statistics = FilterStatistics.Compute(features, data, transform, StatisticsBatch, workers: 0, progress: null, CancellationToken.None, kept);
             var middle = Environment.CpuUsage.TotalTime;
-            result = new FilterExplainer(features, network, words, statistics).Explain(data, transform, filters, options);
+            result = new FilterExplainer(features, network, words, statistics, kept).Explain(data, transform, filters, options);
             (statisticsCpu, explainCpu) = ((middle - start).TotalSeconds, (Environment.CpuUsage.TotalTime - middle).TotalSeconds);
         });
         var explained = result!.Filters;

@@ -33,8 +33,8 @@ namespace Ocular.Bench.Suites;
 /// explained with p = 25 top images over the same 200 reference images, the projection method (the code's filter
 /// attention), s = 5 words per image, x = 10 words per filter, each image's words repeated ⌊max activation⌋ times as the
 /// original (§8.11), against V = 20,000 random 300-d words: <see cref="Explain.Learned.Lavise.FilterStatistics.Compute"/>
-/// (one pass: T_u and every image's maxima) and <see cref="Explain.Learned.Lavise.FilterExplainer.Explain"/> (each top
-/// image read and run once, all its filters batched; recall@5 computed on the side). A <c>--quick</c> run explains the
+/// (one pass: T_u, every image's maxima, and the feature maps kept in memory) and <see cref="Explain.Learned.Lavise.FilterExplainer.Explain"/>
+/// (each top image read once for its concept masks, its kept features reused, all its filters batched; recall@5 computed on the side). A <c>--quick</c> run explains the
 /// first 32 filters only (the plan's <c>n</c>).
 /// </para>
 /// <para>

@@ -121,19 +121,20 @@ internal static class ExplainFiltersCommand
         var positions = reference.Count * features.Height * features.Width;
         var statistics = FilterStatistics.TryLoad(cachePath, (int)features.Channels, reference.Count, positions);
         var results = new List<FilterExplanations>();
+        using var kept = new ReferenceFeatures();   // the statistics pass's feature maps, reused by every method
         var progressColumns = new ProgressColumn[] { new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn() };
         AnsiConsole.Progress().AutoClear(true).Columns(progressColumns).Start(ctx =>
         {
             if (statistics is null)
             {
                 var task = ctx.AddTask($"filter thresholds and maxima over {reference.Count} images", maxValue: reference.Count);
-                statistics = FilterStatistics.Compute(features, reference, transform, request.Options.BatchSize, 2, new InlineProgress(d => task.Value = d.Done), CancellationToken.None);
+                statistics = FilterStatistics.Compute(features, reference, transform, request.Options.BatchSize, 2, new InlineProgress(d => task.Value = d.Done), CancellationToken.None, kept);
                 statistics.Save(cachePath);
             }
             foreach (var method in request.Methods)
             {
                 var task = ctx.AddTask($"{method.Name()}: explaining {filters.Count} filters", maxValue: 1);
-                var explainer = new FilterExplainer(features, network, embeddings, statistics);
+                var explainer = new FilterExplainer(features, network, embeddings, statistics, kept);
                 results.Add(explainer.Explain(reference, transform, filters, request.Options with { Method = method }, seen,
                     new InlineProgress(d => { task.MaxValue = d.Total; task.Value = d.Done; })));
             }

@@ -143,6 +143,48 @@ public class LaviseTrainingTests
     }
 
     [Fact]
+    public void FeaturesKeptByTheStatisticsPassGiveTheSameExplanations()
+    {
+        using var f = new Fixture();
+        var result = LaviseTrainer.Train(f.Options("run", epochs: 1));
+        using var loaded = ClassifierCheckpoint.Load(f.ModelPath);
+        var (network, metadata) = LaviseCheckpoint.Load(result.BestCheckpoint);
+        using var _ = network;
+        var features = new LaviseFeatures(loaded.Model, metadata.Layer, metadata.InputSize);
+        var reference = DataSpec.Parse(Data).Open(DataSplit.Test);
+        var transform = loaded.Metadata.Preprocessing();
+        var perImage = features.Channels * features.Height * features.Width * sizeof(float);
+        using var all = new ReferenceFeatures();
+        using var some = new ReferenceFeatures(budgetBytes: 5 * perImage + 1);   // room for 5 images: the rest recomputed
+        var statistics = FilterStatistics.Compute(features, reference, transform, 8, 0, null, CancellationToken.None, all);
+        FilterStatistics.Compute(features, reference, transform, 8, 0, null, CancellationToken.None, some);
+        Assert.Equal((reference.Count, false, reference.Count * perImage), (all.Count, all.Overflowed, all.Bytes));
+        Assert.Equal((5, true, 5 * perImage), (some.Count, some.Overflowed, some.Bytes));
+        using var embeddings = WordEmbeddings.Load(f.EmbeddingsPath);
+        int[] filters = [0, 3, 5, 9];
+        foreach (var method in new[] { FilterMasking.FilterAttention, FilterMasking.ImageMasking })
+        {
+            var options = new FilterExplanationOptions { Method = method, TopImages = 6, BatchSize = 4 };
+            var recomputed = new FilterExplainer(features, network, embeddings, statistics).Explain(reference, transform, filters, options);
+            foreach (var kept in new[] { all, some })
+            {
+                var reused = new FilterExplainer(features, network, embeddings, statistics, kept).Explain(reference, transform, filters, options);
+                for (var u = 0; u < filters.Length; u++)
+                {
+                    Assert.Equal(recomputed.Filters[u].Words, reused.Filters[u].Words);
+                    foreach (var (a, b) in recomputed.Filters[u].Images.Zip(reused.Filters[u].Images))
+                    {
+                        Assert.Equal(a.Words, b.Words);
+                        Assert.Equal(a.GroundTruth, b.GroundTruth);
+                        Assert.Equal(a.ActivationMap, b.ActivationMap);
+                    }
+                }
+            }
+        }
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ReferenceFeatures(-1));
+    }
+
+    [Fact]
     public void BadInputGetsOneClearError()
     {
         using var f = new Fixture(words: ["circle", "square", "red"]);
@@ -159,6 +201,10 @@ public class LaviseTrainingTests
         Assert.Contains("explains layer 'block4', not 'block3'", layer.Message);
         var notLavise = Assert.Throws<InvalidDataException>(() => LaviseCheckpoint.ReadMetadata(g.ModelPath));
         Assert.Contains("a classifier checkpoint, not a LaViSE checkpoint", notLavise.Message);
+        // A learning rate that overflows the weights: the run stops at the first non-finite loss, naming where.
+        var diverged = Assert.Throws<TrainingInterruptedException>(() => LaviseTrainer.Train(g.Options("diverged", epochs: 1) with { LearningRate = 1e36 }));
+        var nan = Assert.IsType<ArithmeticException>(diverged.InnerException);
+        Assert.Matches(@"the CSMR loss is not finite \(.*\) at epoch 1, batch \d+", nan.Message);
         var fashion = Assert.Throws<DatasetException>(() => LaviseTrainer.Train(g.Options("mnist") with { Data = "fashion-mnist" }));
         Assert.Contains("has no concept masks", fashion.Message);
     }

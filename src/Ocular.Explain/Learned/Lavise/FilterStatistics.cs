@@ -72,8 +72,16 @@ public sealed class FilterStatistics
     /// One pass over <paramref name="reference"/> (read with <paramref name="transform"/>, normalised model inputs): the
     /// thresholds and the per-image maxima.
     /// </summary>
+    /// <param name="features">The feature extractor.</param>
+    /// <param name="reference">The reference images.</param>
+    /// <param name="transform">The model's evaluation preprocessing.</param>
+    /// <param name="batchSize">Images per forward pass.</param>
+    /// <param name="workers">Data-loader workers.</param>
+    /// <param name="progress">Receives (images done, images).</param>
+    /// <param name="cancellationToken">Stops between batches.</param>
+    /// <param name="keepFeatures">Receives the images' feature maps, for <see cref="FilterExplainer"/> (up to its budget); null: none kept.</param>
     public static FilterStatistics Compute(LaviseFeatures features, IImageDataset reference, ITransform transform, int batchSize, int workers,
-        IProgress<(int Done, int Total)>? progress, CancellationToken cancellationToken)
+        IProgress<(int Done, int Total)>? progress, CancellationToken cancellationToken, ReferenceFeatures? keepFeatures = null)
     {
         var d = (int)features.Channels;
         var perImage = features.Height * features.Width;
@@ -103,6 +111,7 @@ public sealed class FilterStatistics
                     for (var b = 0; b < batch.Count; b++)
                     {
                         Array.Copy(max, (long)b * d, maxima, (long)batch.Indices[b] * d, d);
+                        keepFeatures?.Keep(batch.Indices[b], f.Select(0, b));
                         var (masks, names) = batch.SampleConcepts(b);
                         if (names.Count == 0) continue;
                         var present = masks.Flatten(1).Any(1).ToArray<bool>();

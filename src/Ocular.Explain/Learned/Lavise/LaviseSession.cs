@@ -212,7 +212,7 @@ internal sealed class LaviseSession(LaviseTrainingOptions options, RunDirectory 
     }
 
     // One optimisation step on a batch of pairs; returns the number of rows the loss counted (pairs with a seen word).
-    private static long Step(StepContext context, Optimizer optimizer, Tensor pooled, int[] concepts, Totals totals)
+    private static long Step(StepContext context, Optimizer optimizer, Tensor pooled, int[] concepts, Totals totals, int epoch, int batch)
     {
         using var scope = DisposeScope.Enter();
         var network = context.Network;
@@ -221,6 +221,11 @@ internal sealed class LaviseSession(LaviseTrainingOptions options, RunDirectory 
         optimizer.ZeroGrad();
         var predictions = network.Forward(pooled);
         var (loss, rows) = Loss(context, predictions, concepts);
+        // A NaN loss would turn every weight into NaN at the next step (what the original's COCO path does, §8 defect 15):
+        // stop before the step, so the last checkpoint stays good.
+        if (!float.IsFinite(loss.Item<float>()))
+            throw new ArithmeticException($"the CSMR loss is not finite ({loss.Item<float>()}) at epoch {epoch}, batch {batch}; " +
+                                          "the explainer's weights were left as they were — try a lower --lr");
         if (rows > 0)
         {
             loss.Backward();
@@ -254,8 +259,8 @@ internal sealed class LaviseSession(LaviseTrainingOptions options, RunDirectory 
             cancellationToken.ThrowIfCancellationRequested();
             var indices = order.AsSpan(start, Math.Min(options.BatchSize, order.Length - start));
             using var pooled = cache.Features(indices);
-            Step(context, optimizer, pooled, [.. indices.ToArray().Select(i => cache.Concepts[i])], totals);
             b++;
+            Step(context, optimizer, pooled, [.. indices.ToArray().Select(i => cache.Concepts[i])], totals, epoch, b);
             progress.BatchCompleted(new TrainingBatchProgress(epoch, b, batches.Count, (int)totals.Pairs, totals.LossSum / Math.Max(1, totals.LossRows),
                 100.0 * totals.Top1 / Math.Max(1, totals.Pairs), totals.Pairs / clock.Elapsed.TotalSeconds));
         }
@@ -296,9 +301,9 @@ internal sealed class LaviseSession(LaviseTrainingOptions options, RunDirectory 
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 using var pairs = ConceptPairs.FromBatch(batch, features, context.Vocabulary);
-                if (pairs.Count >= 2) Step(context, optimizer, pairs.Pooled, pairs.Concepts, totals);
+                b++;
+                if (pairs.Count >= 2) Step(context, optimizer, pairs.Pooled, pairs.Concepts, totals, epoch, b);
             }
-            b++;
             progress.BatchCompleted(new TrainingBatchProgress(epoch, b, loader.BatchCount, (int)totals.Pairs, totals.LossSum / Math.Max(1, totals.LossRows),
                 100.0 * totals.Top1 / Math.Max(1, totals.Pairs), totals.Pairs / clock.Elapsed.TotalSeconds));
         }
