@@ -66,7 +66,8 @@ zero_grad(set_to_none=True); epochs recompute the network (no cache: an expert w
 the 200 images once (batches of 32, inference_mode, channels-last), T_u by torch.quantile, top-25 images per filter by
 topk, the projection inputs of all (filter, image) pairs from each image's Gram matrix F F^T, the explainer and the
 scores batched, topk(5), the weighted counts by one scatter_add per filter block, the ranking by a stable sort (ties by
-ascending row, as Ocular); top-k: F.normalize(q) @ V.T and topk.
+ascending row, as Ocular), and the recall's ground truth as Ocular computes it (R_u upsampled to 224² per filter, its
+IoU with each top image's concept mask; `truth_pairs` on both sides); top-k: F.normalize(q) @ V.T and topk.
 
 Run: LAVISE=/path/to/LaViSE /usr/bin/python3 bench/python/lavise.py [--style reference|expert] [--quick] ...
 """
@@ -107,6 +108,7 @@ QUICK_FILTERS = 32
 REFERENCE_STRIDE = 8      # the reference explains filters 0, 8, 16, ... and extrapolates (see explain_filters_reference)
 VOCABULARY = 20_000
 TOP_IMAGES = 25           # infer_filter.py --p
+IOU_THRESHOLD = 0.04      # the recall's ground truth (lavise.md §5.2)
 WORDS_PER_IMAGE = 5       # --s
 WORDS_PER_FILTER = 10     # --num-output
 STATISTICS_BATCH = 32
@@ -649,6 +651,7 @@ def explain_filters_expert(plan):
     vocabulary = Vocabulary(VOCABULARY, 2)
     table = F.normalize(vocabulary.vectors, dim=1)
     images, masks, concepts = concept_images(REFERENCE_IMAGES)
+    masks_t = torch.from_numpy(masks).bool()
     filters = plan.per_sample
     state = {}
 
@@ -676,6 +679,19 @@ def explain_filters_expert(plan):
             # Counts descending, ties by ascending row: a stable sort of -counts over the rows in order.
             order = torch.sort(-counts, dim=1, stable=True).indices[:, :WORDS_PER_FILTER]
             best = counts.gather(1, order)
+            # The recall's ground truth, as Ocular computes it (lavise.md §5.2): R_u = F_u bilinearly upsampled to the
+            # input size > T_u; the image's concept counts when its mask's IoU with R_u exceeds 0.04. Filter by filter
+            # (all 12,800 maps at 224² would be 2.5 GB).
+            truth_pairs = 0
+            h, w = f.shape[2:]
+            for j in range(filters):
+                maps = f[top_images[j], j].unsqueeze(0)                                         # [1, p, h, w]
+                region = F.interpolate(maps, size=(SIZE, SIZE), mode="bilinear", align_corners=False)[0] > thresholds[j]
+                m = masks_t[top_images[j]]                                                     # [p, S, S] bool
+                inter = (region & m).sum((1, 2))
+                union = (region | m).sum((1, 2)).clamp_min(1)
+                truth_pairs += int(((inter / union) > IOU_THRESHOLD).sum())
+        state["truth_pairs"] = truth_pairs
         explanations = {}
         for j in range(filters):
             explanations[j] = [(vocabulary.itos[r], c) for r, c in zip(order[j].tolist(), best[j].tolist()) if c > 0]
@@ -686,6 +702,7 @@ def explain_filters_expert(plan):
     extra = filter_extras(state["explanations"], images, vocabulary, filters, rss_base,
                           trunk_sum(resnet), parameters_sum(explainer))
     extra["layout"] = "channels_last"
+    extra["truth_pairs"] = state["truth_pairs"]
     return throughput(samples, filters, FILTERS_PER_S, extra)
 
 

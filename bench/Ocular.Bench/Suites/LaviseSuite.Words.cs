@@ -72,6 +72,8 @@ public sealed partial class LaviseSuite
             ["explanation_count_sum"] = explained.Sum(f => f.Words.Sum(w => w.Count)),
             ["distinct_words"] = explained.SelectMany(f => f.Words.Select(w => w.Word)).Distinct().Count(),
             ["image_pairs"] = explained.Sum(f => f.Images.Count),
+            // (filter, image) pairs with a concept in the recall's ground truth; the expert twin computes the same.
+            ["truth_pairs"] = explained.Sum(f => f.Images.Count(i => i.GroundTruth.Count > 0)),
             // CPU seconds of the last sample's two passes over the images: the statistics, then the explanation (which
             // reads and runs its top images again).
             ["statistics_cpu_s"] = statisticsCpu,
