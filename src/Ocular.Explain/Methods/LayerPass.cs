@@ -59,18 +59,12 @@ internal sealed class LayerPass : IDisposable
             throw new ArgumentException($"layer '{layer}' of {model.Architecture} comes after the feature maps are flattened, so it has no spatial map to explain; " +
                                         $"layers that can be explained: {string.Join(", ", explainable)}");
         }
-        var stages = Expand(model, requested);
-        return [.. requested.OrderBy(l => stages.FindIndex(s => s.Name == l))];
+        var order = explainable.ToList();
+        return [.. requested.OrderBy(order.IndexOf)];
     }
 
-    /// <summary>The layers whose outputs are feature maps that can be explained: every split point before the flatten.</summary>
-    public static IReadOnlyList<string> ExplainableLayers(Classifier model)
-    {
-        var flatten = model.Stages.ToList().FindIndex(s => !s.KeepsFeatureMaps);
-        var beforeFlatten = flatten < 0 ? model.Stages : model.Stages.Take(flatten);
-        var roots = beforeFlatten.Where(s => s.IsLayer).Select(s => s.Name).ToHashSet();
-        return [.. model.SplitPoints.Where(p => roots.Contains(p) || roots.Any(r => p.StartsWith(r + ".", StringComparison.Ordinal)))];
-    }
+    /// <summary>The layers whose outputs are feature maps that can be explained (<see cref="Classifier.FeatureMapLayers"/>).</summary>
+    public static IReadOnlyList<string> ExplainableLayers(Classifier model) => model.FeatureMapLayers;
 
     /// <summary>
     /// Runs <paramref name="model"/> on <paramref name="images"/> for the <paramref name="layers"/> given by
@@ -79,8 +73,6 @@ internal sealed class LayerPass : IDisposable
     /// </summary>
     public static LayerPass Run(Classifier model, IReadOnlyList<string> layers, Tensor images, Tensor targets, ClassScore score, bool gradients, bool logits)
     {
-        var stages = Expand(model, layers);
-        var positions = layers.Select(l => stages.FindIndex(s => s.Name == l)).ToArray();
         using var scope = DisposeScope.Enter();
         var acts = new Tensor[layers.Count];
         using var split = new SplitParts(model.Split(layers[0]));
@@ -93,7 +85,8 @@ internal sealed class LayerPass : IDisposable
         if (gradients) acts[0].RequiresGrad_();
         for (var j = 1; j < layers.Count; j++)
         {
-            acts[j] = RunSegment(model, stages.Skip(positions[j - 1] + 1).Take(positions[j] - positions[j - 1]).ToList(), acts[j - 1], layers[j], input);
+            using var segment = model.Segment(layers[j - 1], layers[j]);
+            acts[j] = segment.Forward(acts[j - 1], input);
             CheckFeatureMap(model, layers[j], acts[j]);
         }
 
@@ -123,48 +116,6 @@ internal sealed class LayerPass : IDisposable
     {
         if (a.Dim != 4)
             throw new ArgumentException($"layer '{layer}' of {model.Architecture} outputs {Tensor.ShapeString(a.Shape)}, not feature maps [N, C, h, w]: choose a convolutional layer");
-    }
-
-    /// <summary>
-    /// Runs consecutive feature-map stages on <paramref name="input"/> (never overwriting it), as <see cref="ClassifierPart"/>
-    /// does; <paramref name="image"/> is the model input, for a stage that reads it (LFI-CAM's branch).
-    /// </summary>
-    private static Tensor RunSegment(Classifier model, IReadOnlyList<ClassifierStage> segment, Tensor input, string layer, Tensor image)
-    {
-        if (segment.Any(s => !s.KeepsFeatureMaps))
-            throw new ArgumentException($"layer '{layer}' of {model.Architecture} comes after the feature maps are flattened: choose a convolutional layer");
-        var x = input;
-        if (segment.Count > 0 && segment[0].IsLayer && model.GetSubmodule(segment[0].Name) is ReLU { Inplace: true })
-            x = input.Clone();
-        foreach (var stage in segment)
-        {
-            var next = stage.Apply(model, x, image);
-            if (!ReferenceEquals(x, input)) x.Dispose();
-            x = next;
-        }
-        return ReferenceEquals(x, input) ? x.Alias() : x;
-    }
-
-    /// <summary>The forward stages with every Sequential that contains a requested layer expanded into its children (as <see cref="Classifier.Split"/> does).</summary>
-    private static List<ClassifierStage> Expand(Classifier model, IEnumerable<string> layers)
-    {
-        var stages = new List<ClassifierStage>(model.Stages);
-        foreach (var layer in layers)
-        {
-            while (!stages.Any(s => s.IsLayer && s.Name == layer))
-            {
-                var j = stages.FindIndex(s => s.IsLayer && layer.StartsWith(s.Name + ".", StringComparison.Ordinal));
-                if (j < 0 || model.GetSubmodule(stages[j].Name) is not Sequential sequential)
-                {
-                    _ = model.Split(layer);   // the model's own error says which layers to use
-                    throw new ArgumentException($"cannot explain {model.Architecture} at '{layer}'");
-                }
-                var parent = stages[j].Name;
-                stages.RemoveAt(j);
-                stages.InsertRange(j, sequential.NamedChildren().Select(c => ClassifierStage.Layer(parent + "." + c.Name)));
-            }
-        }
-        return stages;
     }
 
     /// <summary>Frees the activations, gradients and logits.</summary>

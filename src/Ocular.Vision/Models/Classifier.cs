@@ -108,7 +108,7 @@ public abstract class Classifier : Module
     /// </summary>
     /// <exception cref="UnknownLayerException">The path names no layer (the message lists the valid ones).</exception>
     /// <exception cref="LayerSplitException">The layer lies inside a block whose forward is not a plain sequence (e.g. <c>layer4.1.conv2</c> inside a residual block).</exception>
-    public ModelSplit Split(string layerPath)
+    public virtual ModelSplit Split(string layerPath)
     {
         GetSubmodule(layerPath);
         var stages = new List<ClassifierStage>(Stages);
@@ -137,7 +137,7 @@ public abstract class Classifier : Module
     }
 
     /// <summary>Every layer path <see cref="Split"/> accepts, in forward order (stages, and the children of Sequential stages, recursively).</summary>
-    public IReadOnlyList<string> SplitPoints
+    public virtual IReadOnlyList<string> SplitPoints
     {
         get
         {
@@ -151,5 +151,53 @@ public abstract class Classifier : Module
             foreach (var stage in Stages.Where(s => s.IsLayer)) Add(stage.Name);
             return result;
         }
+    }
+
+    /// <summary>
+    /// The layers whose outputs are feature maps [N, C, h, w] that can be explained, in forward order: every split
+    /// point before the flatten.
+    /// </summary>
+    public virtual IReadOnlyList<string> FeatureMapLayers
+    {
+        get
+        {
+            var flatten = Stages.ToList().FindIndex(s => !s.KeepsFeatureMaps);
+            var beforeFlatten = flatten < 0 ? Stages : Stages.Take(flatten);
+            var roots = beforeFlatten.Where(s => s.IsLayer).Select(s => s.Name).ToHashSet();
+            return [.. SplitPoints.Where(p => roots.Contains(p) || roots.Any(r => p.StartsWith(r + ".", StringComparison.Ordinal)))];
+        }
+    }
+
+    /// <summary>
+    /// The part of the forward pass from the output of the feature-map layer <paramref name="from"/> to the output of the
+    /// later feature-map layer <paramref name="to"/> (both from <see cref="FeatureMapLayers"/>); run it with
+    /// <see cref="ClassifierPart.Forward(Tensor, Tensor)"/>. It shares the model's weights.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="to"/> does not come after <paramref name="from"/>, or the part flattens the feature maps.</exception>
+    public virtual ClassifierPart Segment(string from, string to)
+    {
+        var stages = new List<ClassifierStage>(Stages);
+        foreach (var layer in new[] { from, to })
+        {
+            while (!stages.Any(s => s.IsLayer && s.Name == layer))
+            {
+                var j = stages.FindIndex(s => s.IsLayer && layer.StartsWith(s.Name + ".", StringComparison.Ordinal));
+                if (j < 0 || GetSubmodule(stages[j].Name) is not Sequential sequential)
+                {
+                    _ = Split(layer);   // its error says which layers to use instead
+                    throw new ArgumentException($"cannot cut {Architecture} at '{layer}'");
+                }
+                var parent = stages[j].Name;
+                stages.RemoveAt(j);
+                stages.InsertRange(j, sequential.NamedChildren().Select(c => ClassifierStage.Layer(parent + "." + c.Name)));
+            }
+        }
+        var start = stages.FindIndex(s => s.IsLayer && s.Name == from);
+        var end = stages.FindIndex(s => s.IsLayer && s.Name == to);
+        if (end <= start) throw new ArgumentException($"layer '{to}' does not come after '{from}' in {Architecture}'s forward pass");
+        var segment = stages.Skip(start + 1).Take(end - start).ToList();
+        if (segment.Any(s => !s.KeepsFeatureMaps))
+            throw new ArgumentException($"layer '{to}' of {Architecture} comes after the feature maps are flattened: choose a convolutional layer");
+        return new ClassifierPart(this, segment, startsAtInput: false);
     }
 }

@@ -51,6 +51,10 @@ public sealed class ClassifierStage
     public static ClassifierStage FeatureMapFunction(string name, Func<Tensor, Tensor?, Tensor> function, bool needsImage = false) =>
         new(name, function, true, needsImage);
 
+    /// <summary>A part of a compiled graph run as one stage (a cut of a TorchScript model's forward pass).</summary>
+    internal static ClassifierStage Graph(string name, Func<Tensor, Tensor?, Tensor> function, bool keepsFeatureMaps, bool needsImage) =>
+        new(name, function, keepsFeatureMaps, needsImage);
+
     /// <summary><c>torch.flatten(x, 1)</c>, as torchvision's forward passes call it between pooling and the classifier.</summary>
     public static ClassifierStage Flatten { get; } = Function("flatten", x => x.Flatten(1));
 

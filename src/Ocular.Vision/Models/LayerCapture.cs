@@ -76,6 +76,9 @@ public sealed class LayerCapture : IDisposable
     /// <exception cref="UnknownLayerException">A path names no layer (the message lists the valid ones).</exception>
     public static LayerCapture Attach(Module model, IEnumerable<string> layers, bool gradients)
     {
+        if (model is TorchScript.TorchScriptClassifier script)
+            throw new NotSupportedException($"{script.Architecture}: forward hooks do not fire inside a TorchScript graph, so LayerCapture cannot " +
+                                            "capture its layers; take a layer's output from Classifier.Split(layer) (what every method does)");
         var paths = layers.Distinct().ToArray();
         if (paths.Length == 0) throw new ArgumentException("name at least one layer to capture", nameof(layers));
         foreach (var path in paths)
