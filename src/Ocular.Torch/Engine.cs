@@ -61,6 +61,29 @@ public static class Engine
     private static bool IsBlas(string file) =>
         file.Contains("blas", StringComparison.OrdinalIgnoreCase) && !file.Contains("cublas", StringComparison.OrdinalIgnoreCase);
 
+    /// <summary>
+    /// The warning about libtorch's BLAS when <c>libblas.so.3</c> is not OpenBLAS (it is printed once, on standard error,
+    /// when the engine loads), or null when it is OpenBLAS or libtorch uses no <c>libblas.so.3</c>.
+    /// </summary>
+    public static string? BlasWarning
+    {
+        get
+        {
+            NativeLoader.EnsureLoaded();
+            return NativeLoader.BlasWarning;
+        }
+    }
+
+    /// <summary>The file Ocular's native library (<c>libocular_native.so</c>) was loaded from.</summary>
+    public static string NativeLibraryPath
+    {
+        get
+        {
+            NativeLoader.EnsureLoaded();
+            return NativeLoader.LoadedPath;
+        }
+    }
+
     /// <summary>Where <c>libblas.so.3</c> resolves to on this system (following the Debian alternatives).</summary>
     public static string? ResolveSystemBlas()
     {

@@ -4,7 +4,10 @@ using Spectre.Console;
 
 namespace Ocular.Cli.Commands;
 
-/// <summary><c>ocular version</c>: versions of Ocular, libtorch and OpenCV, threads and BLAS in use.</summary>
+/// <summary>
+/// <c>ocular version</c>: versions of Ocular, libtorch and OpenCV, threads, the BLAS in use and where the native library
+/// was loaded from. A BLAS other than OpenBLAS has its warning printed by the engine's load (NativeLoader), once.
+/// </summary>
 internal static class VersionCommand
 {
     public static Command Create()
@@ -21,9 +24,9 @@ internal static class VersionCommand
             table.AddRow("CUDA", Engine.CudaIsAvailable ? "available" : "not available");
             table.AddRow("BLAS loaded", Markup.Escape(blas.Count == 0 ? "none" : string.Join(", ", blas)));
             table.AddRow("libblas.so.3 →", Markup.Escape(Engine.ResolveSystemBlas() ?? "not found"));
+            table.AddRow("BLAS check", Engine.BlasWarning is null ? "OpenBLAS (or no libblas.so.3)" : "[yellow]not OpenBLAS (see the warning above)[/]");
+            table.AddRow("native library", Markup.Escape(Engine.NativeLibraryPath));
             AnsiConsole.Write(table);
-            if (!blas.Any(b => b.Contains("openblas", StringComparison.OrdinalIgnoreCase)))
-                AnsiConsole.MarkupLine("[yellow]warning:[/] libtorch is not using OpenBLAS: linear layers run on a slow BLAS. Install libopenblas0-pthread.");
             return 0;
         });
         return command;

@@ -1,1 +1,0 @@
-[assembly: System.Reflection.AssemblyDescription("Ocular.Vision")]
