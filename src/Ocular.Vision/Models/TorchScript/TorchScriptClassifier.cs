@@ -157,6 +157,12 @@ public sealed class TorchScriptClassifier : Classifier
         SyncMode();
         if (cut.ReadsInput && image is null)
             throw new InvalidOperationException($"this part of {Architecture} reads the model's input image again: run it with ClassifierPart.Forward(input, image)");
+        // One image for a batch of copies of its activation (Ablation-CAM's ablated copies): the graph sees it repeated.
+        if (cut.ReadsInput && activation is not null && image!.Size(0) == 1 && activation.Size(0) > 1)
+        {
+            using var repeated = image.Expand([activation.Size(0), .. image.Shape[1..]]);
+            return cut.Run(repeated, activation)[0];
+        }
         return cut.Run(image, activation)[0];
     }
 
