@@ -41,6 +41,8 @@ struct ScriptCut {
   int32_t outputs;
 };
 
+thread_local std::string text;   // strings and bytes returned to C#, valid until the next call on the thread
+
 ScriptModel& M(Handle h) { return *static_cast<ScriptModel*>(h); }
 
 // Ocular explains and evaluates a TorchScript model; it does not train it. Frozen parameters also keep autograd
@@ -172,8 +174,6 @@ ScriptCut* make_cut(const torch::jit::Module& m, std::shared_ptr<Graph> g, bool 
   return new ScriptCut{m, fn, takes_input, takes_activation, outputs};
 }
 
-thread_local std::string text;
-
 }  // namespace
 
 OCL_API Handle ocl_jit_load(const char* path) {
@@ -191,6 +191,19 @@ OCL_API Handle ocl_jit_load_bytes(const uint8_t* data, int64_t size) {
 }
 
 OCL_API void ocl_jit_free(Handle h) { delete static_cast<ScriptModel*>(h); }
+
+// The model as a torch.jit.save archive, with its current weights: the bytes stay valid until the next call on this
+// thread.
+OCL_API int64_t ocl_jit_save(Handle h, const uint8_t** data) {
+  OCL_TRY {
+    std::ostringstream stream;
+    M(h).module.save(stream);
+    text = stream.str();
+    *data = reinterpret_cast<const uint8_t*>(text.data());
+    return static_cast<int64_t>(text.size());
+  }
+  OCL_CATCH(-1)
+}
 
 // Runs the forward method of the submodule at `path` ("" = the model) on one tensor.
 OCL_API Handle ocl_jit_call(Handle h, const char* path, Handle input) {

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Ocular.Torch.Nn;
 using Ocular.Vision;
 using Ocular.Vision.Models;
+using Ocular.Vision.Models.TorchScript;
 using Spectre.Console;
 
 namespace Ocular.Cli.Commands;
@@ -19,17 +20,21 @@ internal static class ImportCommand
 {
     public static Command Create()
     {
-        var arch = new Option<string>("--arch") { Description = "the zoo architecture the weights are for (see `ocular models`)", Required = true };
-        var weights = new Option<string>("--weights") { Description = "the PyTorch file: torch.save(model.state_dict()), wrapped ({\"state_dict\": …}) or \"module.\"-prefixed", Required = true };
+        var arch = new Option<string?>("--arch") { Description = "the zoo architecture the weights are for (see `ocular models`)" };
+        var weights = new Option<string?>("--weights") { Description = "the PyTorch file: torch.save(model.state_dict()), wrapped ({\"state_dict\": …}) or \"module.\"-prefixed" };
+        var torchscript = new Option<string?>("--torchscript") { Description = "instead of --arch and --weights: any classifier exported with torch.jit.script or torch.jit.trace and saved with torch.jit.save (docs/models.md)" };
+        var inChannels = new Option<int>("--in-channels") { Description = "with --torchscript: the input channels the model takes", DefaultValueFactory = _ => 3 };
         var output = new Option<string>("--out") { Description = "the Ocular checkpoint to write (written atomically)", Required = true };
         var classes = new Option<string?>("--classes") { Description = "a text file with one class name per line, in output order (as many as classes)" };
         var numClasses = new Option<int?>("--num-classes") { Description = "the number of classes (default: the rows of the file's final linear weight)" };
         var allowPartial = new Option<bool>("--allow-partial") { Description = "load the matching keys when others are missing, unexpected or wrongly shaped (they are listed as a warning)" };
         var preprocessing = new PreprocessingOptions("the architecture's", "round(input·256/224), 256 for 224", "ImageNet's for 3 channels; required otherwise");
 
-        var command = new Command("import", "Turn PyTorch weights (.pth) into an Ocular checkpoint with class names and preprocessing");
+        var command = new Command("import", "Turn PyTorch weights (.pth) or a TorchScript model (.pt) into an Ocular checkpoint with class names and preprocessing");
         command.Options.Add(arch);
         command.Options.Add(weights);
+        command.Options.Add(torchscript);
+        command.Options.Add(inChannels);
         command.Options.Add(output);
         command.Options.Add(classes);
         command.Options.Add(numClasses);
@@ -38,8 +43,17 @@ internal static class ImportCommand
         command.SetAction(parse =>
         {
             if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = Math.Max(AnsiConsole.Profile.Width, 160);
-            Run(parse.GetValue(arch)!, parse.GetValue(weights)!, parse.GetValue(output)!, parse.GetValue(classes), parse.GetValue(numClasses),
-                preprocessing.Read(parse), parse.GetValue(allowPartial));
+            var script = parse.GetValue(torchscript);
+            if (script is not null)
+            {
+                if (parse.GetValue(arch) is not null || parse.GetValue(weights) is not null)
+                    throw new ArgumentException("--torchscript imports a whole model: give it without --arch and --weights");
+                RunTorchScript(script, parse.GetValue(output)!, parse.GetValue(classes), parse.GetValue(inChannels), preprocessing.Read(parse));
+                return 0;
+            }
+            if (parse.GetValue(arch) is not { } name || parse.GetValue(weights) is not { } file)
+                throw new ArgumentException("give --arch and --weights (a zoo architecture and its .pth weights), or --torchscript (any exported model)");
+            Run(name, file, parse.GetValue(output)!, parse.GetValue(classes), parse.GetValue(numClasses), preprocessing.Read(parse), parse.GetValue(allowPartial));
             return 0;
         });
         return command;
@@ -99,6 +113,37 @@ internal static class ImportCommand
             err.Write(KeyTable(report.Keys));
         }
         PrintSummary(model, report, metadata, output);
+    }
+
+    // A TorchScript model: its archive and the preprocessing given (ImageNet's by default) in one checkpoint.
+    private static void RunTorchScript(string path, string output, string? classesFile, int inChannels,
+                                       (int? InputSize, int? ResizeSize, double[]? Mean, double[]? Std) flags)
+    {
+        if (inChannels < 1) throw new ArgumentException($"--in-channels must be positive, got {inChannels}");
+        var inputSize = flags.InputSize ?? TorchScriptClassifier.DirectInputSize;
+        var resizeSize = flags.ResizeSize ?? PreprocessingOptions.ResizeFor(inputSize, PreprocessingOptions.ImageNetResizeRatio);
+        PreprocessingOptions.CheckSizes(inputSize, resizeSize);
+        var (mean, std) = Normalisation(flags.Mean, flags.Std, inChannels);
+        using var model = TorchScriptClassifier.Load(path, inputSize, inChannels);
+        var names = classesFile is null ? null : ReadClassNames(classesFile);
+        if (names is not null && names.Count != model.NumClasses)
+            throw new ArgumentException($"{classesFile} lists {names.Count} class names but {path} returns {model.NumClasses} logits");
+        var metadata = new ClassifierMetadata
+        {
+            Architecture = model.Architecture,
+            NumClasses = model.NumClasses,
+            InChannels = inChannels,
+            ClassNames = names ?? [],
+            InputSize = inputSize,
+            ResizeSize = resizeSize,
+            Mean = mean,
+            Std = std,
+            Training = new JsonObject { ["source"] = Path.GetFullPath(path), ["format"] = "torchscript" },
+        };
+        ClassifierCheckpoint.Save(output, model, metadata);
+        AnsiConsole.MarkupLine($"[green]imported[/] {Markup.Escape(path)} → {Markup.Escape(output)}: {Markup.Escape(model.Architecture)}, " +
+                               $"{model.NumClasses} classes, {model.FeatureMapLayers.Count} layers with feature maps (default {Markup.Escape(model.DefaultLayer)}), " +
+                               $"input {inputSize}² (resize {resizeSize}), mean {string.Join(", ", mean.Select(PreprocessingOptions.Format))}, std {string.Join(", ", std.Select(PreprocessingOptions.Format))}");
     }
 
     private static List<string> ReadClassNames(string path)

@@ -3,6 +3,7 @@ using System.Globalization;
 using Ocular.Torch;
 using Ocular.Torch.Nn;
 using Ocular.Vision.Models;
+using Ocular.Vision.Models.TorchScript;
 using Spectre.Console;
 
 namespace Ocular.Cli.Commands;
@@ -24,8 +25,10 @@ internal static class ModelsCommand
         var inputSize = new Option<int?>("--input-size") { Description = "the side of the square input (default: the architecture's)" };
         var numClasses = new Option<int?>("--num-classes") { Description = "the number of classes (default: the architecture's)" };
         var inChannels = new Option<int>("--in-channels") { Description = "input channels", DefaultValueFactory = _ => 3 };
-        var command = new Command("models", "List the architectures, or one architecture's layer paths with their output shapes");
+        var modelFile = new Option<string?>("--model") { Description = "list the layers of this model instead: an Ocular checkpoint or a TorchScript file (.pt)" };
+        var command = new Command("models", "List the architectures, or one architecture's or model's layer paths with their output shapes");
         command.Arguments.Add(architecture);
+        command.Options.Add(modelFile);
         command.Options.Add(inputSize);
         command.Options.Add(numClasses);
         command.Options.Add(inChannels);
@@ -33,7 +36,10 @@ internal static class ModelsCommand
         {
             if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = Math.Max(AnsiConsole.Profile.Width, 160);
             var name = parse.GetValue(architecture);
-            if (name is null) ListArchitectures();
+            var file = parse.GetValue(modelFile);
+            if (file is not null && name is not null) throw new ArgumentException("give an architecture or --model, not both");
+            if (file is not null) ListModel(file, parse.GetValue(inputSize));
+            else if (name is null) ListArchitectures();
             else ListLayers(name, parse.GetValue(inputSize), parse.GetValue(numClasses), parse.GetValue(inChannels));
             return 0;
         });
@@ -55,11 +61,58 @@ internal static class ModelsCommand
                               "`ocular models NAME` lists NAME's layers.");
     }
 
+    // A checkpoint's or TorchScript file's layers: a TorchScript model's from its forward graph, a zoo model's by hooks.
+    private static void ListModel(string path, int? inputSize)
+    {
+        using var loaded = ClassifierCheckpoint.Load(path);
+        if (loaded.Model is not TorchScriptClassifier script)
+        {
+            ListLayers(loaded.Model, inputSize ?? loaded.Metadata.InputSize);
+            return;
+        }
+        var size = inputSize ?? loaded.Metadata.InputSize;
+        using var model = inputSize is null ? null : TorchScriptClassifier.Load(script.Script.ToArchive(), path, script.Architecture[TorchScriptClassifier.ArchitecturePrefix.Length..], size, script.InChannels);
+        var listed = model ?? script;
+        var calls = listed.Script.Layers().ToDictionary(c => c.Path);
+        var single = calls.Values.Where(c => c.IsSingleCall).Select(c => c.Path).ToList();
+        var shapes = new Dictionary<string, long[]>();
+        using (Autograd.InferenceMode())
+        using (var x = Tensor.Zeros([1, listed.InChannels, size, size]))
+        using (var capture = listed.Script.Capture(single))
+        {
+            var outputs = capture.Run(x);
+            for (var i = 0; i < single.Count; i++) shapes[single[i]] = outputs[i + 1].Shape;
+            foreach (var o in outputs) o.Dispose();
+        }
+        var explainable = listed.FeatureMapLayers.ToHashSet();
+        var table = new Table().Border(TableBorder.Rounded)
+            .AddColumn("layer").AddColumn("type").AddColumn("output shape").AddColumn("called").AddColumn("explainable").AddColumn(new TableColumn("parameters").RightAligned());
+        foreach (var (path2, module) in listed.NamedModules().Skip(1))
+        {
+            var depth = path2.Count(c => c == '.');
+            var type = module is ScriptLayer layer ? layer.ClassName : module.GetType().Name;
+            var called = !calls.TryGetValue(path2, out var call) ? "never (or inlined)" : call.Position < 0 ? "in a loop or branch" : call.Calls == 1 ? "once" : $"{call.Calls}×";
+            var output = shapes.TryGetValue(path2, out var shape) ? Tensor.ShapeString(shape) : "—";
+            var parameters = module.Parameters().Sum(p => p.NumEl);
+            table.AddRow(Markup.Escape(new string(' ', 2 * depth) + path2), Markup.Escape(type), Markup.Escape(output), called, explainable.Contains(path2) ? "yes" : "",
+                parameters == 0 ? "" : Count(parameters));
+        }
+        AnsiConsole.Write(table);
+        AnsiConsole.WriteLine($"{listed.Architecture} (TorchScript): {Count(listed.Parameters().Sum(p => p.NumEl))} parameters; input {Tensor.ShapeString([1, listed.InChannels, size, size])} → " +
+                              $"{listed.NumClasses} logits; {explainable.Count} layers with feature maps, default {listed.DefaultLayer}; head {(listed.HeadPath.Length == 0 ? "none" : listed.HeadPath)}. " +
+                              "Layers are the modules the forward pass calls once, outside loops and branches.");
+    }
+
     private static void ListLayers(string name, int? inputSize, int? numClasses, int inChannels)
     {
         using var model = ModelZoo.Create(name, numClasses, inChannels);
+        ListLayers(model, inputSize ?? model.DefaultInputSize);
+    }
+
+    private static void ListLayers(Classifier model, int size)
+    {
+        var inChannels = model.InChannels;
         model.Eval();
-        var size = inputSize ?? model.DefaultInputSize;
         var shapes = new Dictionary<string, (long[] Shape, int Calls)>();
         var hooks = new List<IDisposable>();
         foreach (var (path, module) in model.NamedModules().Skip(1))

@@ -76,6 +76,24 @@ public sealed class ScriptModule : IDisposable
         if (!hasCode) throw new InvalidDataException($"{path}: a zip file without TorchScript code (no code/ folder): not a torch.jit.save archive");
     }
 
+    /// <summary>The model as a <c>torch.jit.save</c> archive, with its current weights.</summary>
+    public byte[] ToArchive()
+    {
+        var n = Native.ocl_jit_save(Handle, out var data);
+        if (n < 0) throw TorchException.FromLastError();
+        var bytes = new byte[n];
+        Marshal.Copy(data, bytes, 0, checked((int)n));
+        return bytes;
+    }
+
+    /// <summary>Whether <paramref name="path"/> starts like a zip archive (what <c>torch.jit.save</c> writes; an Ocular checkpoint does not).</summary>
+    public static bool LooksLikeArchive(string path)
+    {
+        using var stream = File.OpenRead(path);
+        Span<byte> head = stackalloc byte[4];
+        return stream.Read(head) == 4 && head[0] == (byte)'P' && head[1] == (byte)'K' && head[2] == 3 && head[3] == 4;
+    }
+
     /// <summary>Runs the forward method on one image batch; it must return a tensor.</summary>
     /// <exception cref="TorchException">The forward pass failed, or returned something other than a tensor (the message says what).</exception>
     public Tensor Forward(Tensor input) => Tensor.Wrap(Native.ocl_jit_forward(Handle, input.Handle));

@@ -8,6 +8,7 @@ internal static partial class Native
     [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)] internal static partial IntPtr ocl_jit_load(string path);
     [LibraryImport(Library)] internal static partial IntPtr ocl_jit_load_bytes(byte[] data, long size);
     [LibraryImport(Library)] internal static partial void ocl_jit_free(IntPtr model);
+    [LibraryImport(Library)] internal static partial long ocl_jit_save(ScriptModelHandle model, out IntPtr data);
     [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)] internal static partial IntPtr ocl_jit_call(ScriptModelHandle model, string path, TensorHandle input);
     [LibraryImport(Library)] internal static partial IntPtr ocl_jit_forward(ScriptModelHandle model, TensorHandle input);
     [LibraryImport(Library)] internal static partial int ocl_jit_train(ScriptModelHandle model, int on);

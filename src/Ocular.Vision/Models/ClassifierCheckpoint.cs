@@ -38,7 +38,10 @@ public static class ClassifierCheckpoint
         if (metadata.ClassNames.Count != 0 && metadata.ClassNames.Count != metadata.NumClasses)
             throw new ArgumentException($"{metadata.ClassNames.Count} class names for {metadata.NumClasses} classes");
         var stamped = metadata with { OcularVersion = Engine.OcularVersion, TorchVersion = Engine.TorchVersion };
-        var state = model.StateDict();
+        // A TorchScript model is stored as its archive (graph and weights together), not as a state dict.
+        var state = model is TorchScript.TorchScriptClassifier script
+            ? new Dictionary<string, Tensor> { [TorchScriptArchiveKey] = Tensor.FromArray(script.Script.ToArchive()) }
+            : model.StateDict();
         try
         {
             var tensors = new List<KeyValuePair<string, Tensor>>(state);
@@ -63,9 +66,20 @@ public static class ClassifierCheckpoint
         }
     }
 
-    /// <summary>Reads only the metadata of a checkpoint.</summary>
+    /// <summary>The tensor holding a TorchScript model's archive (uint8) in a checkpoint.</summary>
+    public const string TorchScriptArchiveKey = "torchscript.archive";
+
+    /// <summary>
+    /// Reads only the metadata of a checkpoint. A TorchScript archive (<c>.pt</c>) given directly has the defaults of
+    /// <see cref="TorchScript.TorchScriptClassifier.DefaultMetadata"/> (its classes from a dry run).
+    /// </summary>
     public static ClassifierMetadata ReadMetadata(string path)
     {
+        if (File.Exists(path) && Torch.Jit.ScriptModule.LooksLikeArchive(path))
+        {
+            using var script = TorchScript.TorchScriptClassifier.Load(path, TorchScript.TorchScriptClassifier.DirectInputSize);
+            return TorchScript.TorchScriptClassifier.DefaultMetadata(script);
+        }
         var meta = SafeTensors.ReadMetadata(path);
         if (!meta.TryGetValue(MetadataKey, out var json))
             throw new InvalidDataException($"{path}: not an Ocular classifier checkpoint (no '{MetadataKey}' metadata; make one with `ocular import` or `ocular train classifier`)");
@@ -78,8 +92,15 @@ public static class ClassifierCheckpoint
     /// </summary>
     public static Loaded Load(string path)
     {
+        if (File.Exists(path) && Torch.Jit.ScriptModule.LooksLikeArchive(path))
+        {
+            var direct = TorchScript.TorchScriptClassifier.Load(path, TorchScript.TorchScriptClassifier.DirectInputSize);
+            return new Loaded(direct, TorchScript.TorchScriptClassifier.DefaultMetadata(direct), path);
+        }
         var metadata = ReadMetadata(path);
         using var contents = SafeTensors.Load(path);
+        if (metadata.Architecture.StartsWith(TorchScript.TorchScriptClassifier.ArchitecturePrefix, StringComparison.Ordinal))
+            return new Loaded(LoadTorchScript(path, metadata, contents), metadata, path);
         var model = ModelZoo.Create(metadata.Architecture, metadata.NumClasses, metadata.InChannels);
         try
         {
@@ -103,6 +124,20 @@ public static class ClassifierCheckpoint
             model.Dispose();
             throw;
         }
+    }
+
+    private static TorchScript.TorchScriptClassifier LoadTorchScript(string path, ClassifierMetadata metadata, SafeTensors.Contents contents)
+    {
+        if (!contents.Tensors.TryGetValue(TorchScriptArchiveKey, out var archive))
+            throw new InvalidDataException($"{path}: a TorchScript checkpoint ({metadata.Architecture}) without its '{TorchScriptArchiveKey}' tensor");
+        var name = metadata.Architecture[TorchScript.TorchScriptClassifier.ArchitecturePrefix.Length..];
+        var model = TorchScript.TorchScriptClassifier.Load(archive.ToArray<byte>(), path, name, metadata.InputSize, metadata.InChannels);
+        if (model.NumClasses != metadata.NumClasses)
+        {
+            model.Dispose();
+            throw new InvalidDataException($"{path}: the checkpoint says {metadata.NumClasses} classes but its TorchScript model returns {model.NumClasses}");
+        }
+        return model;
     }
 
     /// <summary>

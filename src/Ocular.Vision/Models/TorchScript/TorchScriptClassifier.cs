@@ -72,6 +72,25 @@ public sealed class TorchScriptClassifier : Classifier
         }
     }
 
+    /// <summary>The input size a TorchScript file given directly as a model is run at (ImageNet's).</summary>
+    public const int DirectInputSize = 224;
+
+    /// <summary>
+    /// The metadata of a TorchScript file given directly as a model: ImageNet's evaluation preprocessing (resize 256,
+    /// centre-crop 224, ImageNet mean and deviation), the classes its forward returns, no class names. Record other
+    /// preprocessing with <c>ocular import --torchscript</c>.
+    /// </summary>
+    public static ClassifierMetadata DefaultMetadata(TorchScriptClassifier model) => new()
+    {
+        Architecture = model.Architecture,
+        NumClasses = model.NumClasses,
+        InChannels = model.InChannels,
+        InputSize = DirectInputSize,
+        ResizeSize = 256,
+        Mean = [.. ImageNormalization.ImageNet.Mean],
+        Std = [.. ImageNormalization.ImageNet.Std],
+    };
+
     /// <summary>The TorchScript model.</summary>
     public ScriptModule Script => _script;
 
