@@ -12,6 +12,7 @@
 
 #include <torch/csrc/jit/api/function_impl.h>
 #include <torch/csrc/jit/api/module.h>
+#include <torch/csrc/jit/ir/alias_analysis.h>
 #include <torch/csrc/jit/passes/dead_code_elimination.h>
 #include <torch/csrc/jit/passes/inliner.h>
 #include <torch/csrc/jit/passes/remove_mutation.h>
@@ -21,6 +22,7 @@
 #include <functional>
 #include <sstream>
 #include <unordered_map>
+#include <unordered_set>
 
 using namespace ocl;
 using torch::jit::Graph;
@@ -75,6 +77,10 @@ bool is_forward_call(Node* n) {
   return n->kind() == c10::prim::CallMethod && n->s(c10::attr::name) == "forward";
 }
 
+// Any method call: forward, or a helper such as torchvision ResNet's _forward_impl or DenseNet's bn_function, which is
+// inlined on the way to the module calls inside it.
+bool is_method_call(Node* n) { return n->kind() == c10::prim::CallMethod; }
+
 // Every module-call path anywhere in the graph (top level first, then nested blocks), for error messages.
 void call_paths(torch::jit::Block* block, Value* self, std::vector<std::string>& out, bool nested, std::vector<std::string>& in_blocks) {
   for (Node* n : block->nodes()) {
@@ -101,9 +107,9 @@ Node* find_call(Graph& g, const std::string& path, std::vector<Value*>* tracked 
     Node* enclosing = nullptr;
     for (Node* n : g.nodes()) {
       std::string p;
-      if (!is_forward_call(n) || !module_path(n->input(0), self, p)) continue;
-      if (p == path) exact.push_back(n);
-      else if (enclosing == nullptr && (p.empty() || path.rfind(p + ".", 0) == 0)) enclosing = n;
+      if (!is_method_call(n) || !module_path(n->input(0), self, p)) continue;
+      if (p == path && is_forward_call(n)) exact.push_back(n);
+      else if (enclosing == nullptr && (p.empty() || p == path || path.rfind(p + ".", 0) == 0)) enclosing = n;
     }
     if (exact.size() == 1) return exact[0];
     if (exact.size() > 1)
@@ -147,6 +153,75 @@ void drop_after(Graph& g, Node* n) {
     it->destroy();
     it = prev;
   }
+}
+
+// Collects the values a node reads, including those read inside its blocks (a branch's or a loop's body).
+void reads(Node* n, std::unordered_set<const Value*>& out) {
+  for (Value* v : n->inputs()) out.insert(v);
+  for (auto* b : n->blocks()) {
+    for (Node* inner : b->nodes()) reads(inner, out);
+    for (Value* v : b->outputs()) out.insert(v);
+  }
+}
+
+// Tensors, lists and dicts can be written in place (AliasDb::isMutableType is not exported by libtorch 1.13).
+bool mutable_type(const c10::TypePtr& type) {
+  switch (type->kind()) {
+    case c10::TypeKind::TensorType:
+    case c10::TypeKind::ListType:
+    case c10::TypeKind::DictType:
+      return true;
+    case c10::TypeKind::OptionalType:
+      return mutable_type(type->expectRef<c10::OptionalType>().getElementType());
+    default:
+      return false;
+  }
+}
+
+// Whether `n` (or a node in its blocks) writes, by its schema's alias annotation (an in-place op), to a value that may
+// alias one of `targets`. AliasDb::writesToAlias alone is too cautious here: it counts aten::batch_norm as a writer of
+// the running statistics, which would keep every batch norm of the prefix and so the whole prefix.
+bool writes_to(Node* n, const torch::jit::AliasDb& alias, const torch::jit::ValueSet& targets) {
+  if (auto* schema = n->maybeSchema()) {
+    const auto& arguments = schema->arguments();
+    for (size_t i = 0; i < arguments.size() && i < n->inputs().size(); ++i) {
+      const auto* info = arguments[i].alias_info();
+      if (info != nullptr && info->isWrite() && alias.mayAlias(torch::jit::ValueSet{n->input(i)}, targets)) return true;
+    }
+  }
+  for (auto* b : n->blocks())
+    for (Node* inner : b->nodes())
+      if (writes_to(inner, alias, targets)) return true;
+  return false;
+}
+
+// Removes the top-level nodes before `start` that nothing from `start` on needs: neither their outputs are read later
+// nor do they write to what is read later. What is left of the prefix is what the rest of the forward pass still reads
+// (a skip from the input, a branch) — not the prefix's own checks and state updates, which libtorch's dead-code
+// elimination keeps because they may raise or mutate (a batch norm's input-rank check, its num_batches_tracked).
+void prune_before(const std::shared_ptr<Graph>& g, Node* start) {
+  torch::jit::AliasDb alias(g);
+  std::unordered_set<const Value*> live;
+  for (Node* n = start; n != g->return_node(); n = n->next()) reads(n, live);
+  for (Value* v : g->outputs()) live.insert(v);
+  std::vector<Node*> doomed;
+  for (Node* n = start->prev(); n != g->param_node(); n = n->prev()) {
+    bool needed = false;
+    for (Value* v : n->outputs()) needed |= live.count(v) > 0;
+    if (!needed) {
+      // In-place writes to the tensors and lists the rest reads (a value a skip connection carries on, a list a dense
+      // block appends to) keep a node; writes to module state (running statistics, counters) do not: those are the
+      // prefix's own.
+      torch::jit::ValueSet targets;
+      for (const Value* v : live)
+        if (mutable_type(v->type()) && v->node()->kind() != c10::prim::GetAttr) targets.insert(const_cast<Value*>(v));
+      needed = writes_to(n, alias, targets);
+    }
+    if (needed) reads(n, live);
+    else doomed.push_back(n);
+
+  }
+  for (Node* n : doomed) n->destroy();   // latest first: their uses were later doomed nodes, already gone
 }
 
 // Makes `outputs` the graph's single output (a tuple when there are several: a graph function returns one value).
@@ -311,14 +386,15 @@ OCL_API const char* ocl_jit_layers(Handle h) {
       bool nested = false;
       std::function<bool(torch::jit::Block*, bool)> scan = [&](torch::jit::Block* b, bool in_block) {
         for (Node* n : b->nodes()) {
-          if (is_forward_call(n)) { next = n; nested = in_block; return true; }
+          if (is_method_call(n)) { next = n; nested = in_block; return true; }
           for (auto* sub : n->blocks())
             if (scan(sub, true)) return true;
         }
         return false;
       };
       if (!scan(g->block(), false)) break;
-      record(next, nested);
+      std::string p;
+      if (is_forward_call(next) && module_path(next->input(0), self, p) && !p.empty()) record(next, nested);
       Value* old = next->outputs().size() == 1 ? next->output() : nullptr;
       auto* callee = torch::jit::tryToGraphFunction(next);
       if (callee == nullptr) throw std::invalid_argument("a module call in the forward graph cannot be inlined");
@@ -386,10 +462,16 @@ OCL_API Handle ocl_jit_cut(Handle h, const char* from, const char* to) {
       activation->setType(n->output()->type());
       // The graph works on a copy: an in-place op after the layer (a ReLU(inplace=True)) must not overwrite the
       // caller's tensor, nor a leaf that requires grad.
-      torch::jit::WithInsertPoint guard(n);
-      Value* copy = g->insert(c10::aten::clone, {activation});
-      n->output()->replaceAllUsesWith(copy);
-      n->destroy();
+      Node* first;
+      {
+        torch::jit::WithInsertPoint guard(n);
+        Value* copy = g->insert(c10::aten::clone, {activation});
+        first = copy->node();
+        n->output()->replaceAllUsesWith(copy);
+        n->destroy();
+      }
+      torch::jit::Inline(*g);
+      prune_before(g, first);
     }
     auto* cut = make_cut(M(h).module, g, from != nullptr, 1);
     // A `to` layer that runs before `from` leaves a graph whose output does not depend on the activation.

@@ -122,6 +122,22 @@ public class ScriptModuleTests
     }
 
     [Fact]
+    public void AHeadKeepsNothingOfThePrefix()
+    {
+        // torchvision's scripted ResNet-18: every batch norm of the prefix checks its input's rank (may raise) and counts
+        // batches in training mode (mutates), which libtorch's dead-code elimination keeps; the head from layer3 must not.
+        using var model = Load("resnet18_scripted.pt");
+        using var head = model.Cut("layer3", null);
+        Assert.False(head.ReadsInput);
+        Assert.Equal(5, CountOf(head.Graph, "aten::conv2d("));   // layer4: two blocks of two convolutions and a downsample
+        Assert.Equal(1, CountOf(head.Graph, "aten::linear("));
+        using var trunk = model.Cut(null, "layer1");
+        Assert.Equal(1 + 4, CountOf(trunk.Graph, "aten::conv2d("));   // conv1 and layer1's four
+    }
+
+    private static int CountOf(string text, string what) => (text.Length - text.Replace(what, "").Length) / what.Length;
+
+    [Fact]
     public void ASegmentRunsBetweenTwoLayers()
     {
         using var golden = Fixtures.Load("torchscript", "branchy.safetensors");

@@ -28,6 +28,8 @@ public sealed class TorchScriptClassifier : Classifier
     private readonly Dictionary<(string?, string?), ScriptCut> _cuts = [];
     private readonly IReadOnlyList<string> _layers;
     private readonly IReadOnlyList<string> _featureMapLayers;
+    private readonly IReadOnlyList<string> _spatialLayers;   // feature maps larger than 1×1
+    private readonly Dictionary<string, long[]> _shapes;     // each layer's output shape for one image at the input size
     private readonly string _headPath;
     private bool _scriptTraining;
 
@@ -41,13 +43,18 @@ public sealed class TorchScriptClassifier : Classifier
         Eval();
         var calls = script.Layers();
         _layers = [.. calls.Where(c => c.IsSingleCall).Select(c => c.Path)];
-        (_featureMapLayers, var outputShape) = DryRun(inChannels, inputSize);
+        (_featureMapLayers, _spatialLayers, _shapes, var outputShape) = DryRun(inChannels, inputSize);
         if (outputShape.Length != 2)
             throw new InvalidDataException($"{script.Path}: the model's forward returns {Tensor.ShapeString(outputShape)} for one image, not logits [N, classes]");
         NumClassesOfOutput = (int)outputShape[1];
         if (_featureMapLayers.Count == 0)
             throw new InvalidDataException($"{script.Path}: no layer of the model outputs feature maps [N, C, h, w] at {inputSize}×{inputSize}; modules called once: {string.Join(", ", _layers)}");
         _headPath = HeadOf(calls);
+        var position = calls.Where(c => c.IsSingleCall).ToDictionary(c => c.Path, c => c.Position);
+        var candidates = _spatialLayers.Count > 0 ? _spatialLayers : _featureMapLayers;
+        var last = candidates.Max(p => position[p]);
+        DefaultLayer = candidates.First(p => position[p] == last);
+        CamLayer = IsGlobalAveragePoolIntoHead(DefaultLayer, _shapes[DefaultLayer]) ? DefaultLayer : null;
     }
 
     /// <summary>Loads a TorchScript file as a classifier of <paramref name="inChannels"/>-channel <paramref name="inputSize"/>² images.</summary>
@@ -100,8 +107,17 @@ public sealed class TorchScriptClassifier : Classifier
     /// <inheritdoc/>
     public override int DefaultInputSize { get; }
 
-    /// <summary>The last layer that outputs feature maps.</summary>
-    public override string DefaultLayer => _featureMapLayers[^1];
+    /// <summary>
+    /// The last layer that outputs feature maps larger than 1×1 (not a global pooling), else the last with feature maps;
+    /// of a module and the last module inside it, which compute the same output (<c>layer4</c>, <c>layer4.1</c>), the outer.
+    /// </summary>
+    public override string DefaultLayer { get; }
+
+    /// <summary>
+    /// <see cref="DefaultLayer"/> when the rest of the forward pass is a global average pooling into <see cref="Classifier.Head"/>
+    /// (checked numerically on a random activation at load), so that CAM applies; else null.
+    /// </summary>
+    public override string? CamLayer { get; }
 
     /// <summary>The <c>Linear</c> module whose output is the logits, or the last <c>Linear</c> the forward pass calls.</summary>
     public override string HeadPath => _headPath;
@@ -194,7 +210,23 @@ public sealed class TorchScriptClassifier : Classifier
     }
 
     // One dry run with every single-call layer captured: which ones output feature maps, and the logits' shape.
-    private (IReadOnlyList<string> FeatureMaps, long[] OutputShape) DryRun(int inChannels, int inputSize)
+    // CAM's premise (reference §2.1): logits = W · mean_xy(A) + b after the layer. A random activation through the head cut
+    // and through the pooled Linear must agree.
+    private bool IsGlobalAveragePoolIntoHead(string layer, long[] shape)
+    {
+        if (_headPath.Length == 0) return false;
+        using var scope = DisposeScope.Enter();
+        using var noGrad = Autograd.NoGrad();
+        var head = Cut(layer, null);
+        if (head.ReadsInput) return false;
+        using var generator = new Generator(0);
+        var a = Tensor.Rand(shape, generator);
+        var viaGraph = head.Run(null, a)[0];
+        var viaPool = Head.Call(a.Mean([2, 3]));
+        return viaGraph.Shape.SequenceEqual(viaPool.Shape) && viaGraph.AllClose(viaPool, rtol: 1e-4, atol: 1e-5);
+    }
+
+    private (IReadOnlyList<string> FeatureMaps, IReadOnlyList<string> Spatial, Dictionary<string, long[]> Shapes, long[] OutputShape) DryRun(int inChannels, int inputSize)
     {
         using var scope = DisposeScope.Enter();
         using var noGrad = Autograd.NoGrad();
@@ -208,11 +240,12 @@ public sealed class TorchScriptClassifier : Classifier
         {
             throw new InvalidDataException($"{_script.Path}: a dry run on one {inChannels}×{inputSize}×{inputSize} image failed: {e.Message}", e);
         }
-        if (_layers.Count == 0) return ([], shape);
+        if (_layers.Count == 0) return ([], [], [], shape);
         using var capture = _script.Capture(_layers);
         var outputs = capture.Run(probe);
         var maps = _layers.Where((_, i) => outputs[i + 1].Dim == 4).ToList();
-        return (maps, shape);
+        var spatial = _layers.Where((_, i) => outputs[i + 1].Dim == 4 && outputs[i + 1].Size(2) * outputs[i + 1].Size(3) > 1).ToList();
+        return (maps, spatial, _layers.Select((l, i) => (l, outputs[i + 1].Shape)).ToDictionary(x => x.l, x => x.Shape), shape);
     }
 
     // The Linear module whose call computes the logits, else the last Linear called.
