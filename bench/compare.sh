@@ -89,6 +89,9 @@ if [[ $build == 1 ]]; then
   rm -f "$log"
 fi
 
+# A twin that makes the inputs both sides read (torchscript.py: the exported model) does it once, before any side runs.
+if grep -q -- '"--prepare"' "$twin"; then "$PYTHON" "$twin" --prepare || exit 1; fi
+
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 echo "# suite $suite, threads $threads, rounds $rounds, load average: $(cut -d' ' -f1-3 /proc/loadavg)" >&2

@@ -84,6 +84,28 @@ public class SanityCheckTests
     }
 
     [Fact]
+    public void ATorchScriptModelIsRandomisedInItsOwnGraph()
+    {
+        // tests/fixtures/torchscript/branchy_scripted.pt: a custom CNN exported with torch.jit.script.
+        using var model = Vision.Models.TorchScript.TorchScriptClassifier.Load(
+            Path.Combine(AppContext.BaseDirectory, "fixtures", "torchscript", "branchy_scripted.pt"), inputSize: 16);
+        Assert.Equal(["head", "merge", "right.0", "left", "stem.1", "stem.0"], SanityCheck.CascadeLayers(model));
+        var before = ClassifierCheckpoint.WeightsHash(model);
+        using var generator = new Generator(1);
+        using var images = Tensor.Randn([2, 3, 16, 16], generator);
+        using var targets = Tensor.FromArray(new long[] { 1, 3 });
+        var result = SanityCheck.Evaluate(model, m => Explain.ExplainerRegistry.Create("grad-cam", m, new Explain.ExplainerOptions { Layers = ["merge"] }),
+            images, targets, seed: 3);
+        Assert.Equal(6, result.Layers.Count);
+        // Re-initialising the head and merge (the layer explained) changes Grad-CAM's maps: the copy's graph saw the new weights.
+        Assert.True(result.Layers[1].Mean < 0.9, $"ρ after randomising merge: {result.Layers[1].Mean}");
+        Assert.Equal(before, ClassifierCheckpoint.WeightsHash(model));   // the trained model is left as it was
+        // A model-independent explainer keeps ρ = 1 on the TorchScript copy too.
+        var constant = SanityCheck.Evaluate(model, _ => new CentreGaussianExplainer(), images, targets, seed: 3);
+        Assert.All(constant.Layers, l => Assert.All(l.PerImage, r => Assert.Equal(1.0, r, 12)));
+    }
+
+    [Fact]
     public void AModelIndependentExplainerKeepsRankCorrelationOne()
     {
         Engine.ManualSeed(4);

@@ -3,6 +3,7 @@ using Ocular.Torch;
 using Ocular.Torch.Nn;
 using Ocular.Vision.Data;
 using Ocular.Vision.Models;
+using Ocular.Vision.Models.TorchScript;
 
 namespace Ocular.Evaluation.Metrics;
 
@@ -59,11 +60,13 @@ public static class SanityCheck
         void Add(string path)
         {
             var module = model.GetSubmodule(path);
-            if (module is Sequential sequential)
-                foreach (var (name, _) in sequential.NamedChildren()) Add(path + "." + name);
+            if (module is Sequential or ScriptLayer { ClassName: "Sequential" })
+                foreach (var (name, _) in module.NamedChildren()) Add(path + "." + name);
             else if (module.Parameters().Any()) layers.Add(path);
         }
-        foreach (var stage in model.Stages.Where(s => s.IsLayer)) Add(stage.Name);
+        // A TorchScript model's top-level modules in the order its forward pass calls them; a zoo model's stages.
+        var roots = model is TorchScriptClassifier ? model.SplitPoints.Where(p => !p.Contains('.')) : model.Stages.Where(s => s.IsLayer).Select(s => s.Name);
+        foreach (var root in roots) Add(root);
         layers.Reverse();
         return layers;
     }
@@ -120,6 +123,28 @@ public static class SanityCheck
                 case Linear linear:
                     linear.ResetParameters(generator);
                     break;
+                case ScriptLayer { ClassName: "Conv1d" or "Conv2d" or "Conv3d" } conv:
+                    // nn.Conv's reset_parameters, on the TorchScript model's own tensors (the mirror aliases them).
+                    var weight = conv.NamedParameters(recurse: false).First(p => p.Path == "weight").Parameter;
+                    Init.KaimingUniform_(weight, a: Math.Sqrt(5), generator: generator);
+                    if (conv.NamedParameters(recurse: false).FirstOrDefault(p => p.Path == "bias").Parameter is { } convBias)
+                    {
+                        var (fanIn, _) = Init.CalculateFanInAndFanOut(weight);
+                        if (fanIn != 0) Init.Uniform_(convBias, -1 / Math.Sqrt(fanIn), 1 / Math.Sqrt(fanIn), generator);
+                    }
+                    break;
+                case ScriptLayer { ClassName: "BatchNorm1d" or "BatchNorm2d" or "BatchNorm3d" } scriptBn:
+                    foreach (var (name, t) in scriptBn.NamedBuffers(recurse: false))
+                    {
+                        if (name == "running_var") t.Fill_(1);
+                        else t.Zero_();
+                    }
+                    foreach (var (name, p) in scriptBn.NamedParameters(recurse: false))
+                    {
+                        if (name == "weight") p.Fill_(1);
+                        else p.Zero_();
+                    }
+                    break;
                 case BatchNormBase bn:
                     // nn.BatchNorm's reset_parameters: reset_running_stats(), then γ = 1, β = 0.
                     bn.RunningMean?.Zero_();
@@ -142,6 +167,12 @@ public static class SanityCheck
     // The same architecture with the trained weights, in evaluation mode, on the model's device.
     private static Classifier Copy(Classifier model)
     {
+        if (model is TorchScriptClassifier script)
+        {
+            var clone = script.Clone();
+            clone.RandomisedFromWeightsHash = ClassifierCheckpoint.WeightsHash(model);
+            return clone;
+        }
         var copy = ModelZoo.Create(model.Architecture, model.NumClasses, model.InChannels);
         try
         {

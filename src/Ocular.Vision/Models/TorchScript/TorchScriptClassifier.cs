@@ -13,8 +13,8 @@ namespace Ocular.Vision.Models.TorchScript;
 /// </summary>
 /// <remarks>
 /// <para>The C# module tree mirrors the TorchScript one (same paths, parameters and buffers, which share the model's
-/// storage), so that layer listings, parameter counts and weight hashes work; a <c>Linear</c> submodule is a
-/// <see cref="Linear"/> holding a copy of its weights (<see cref="Classifier.Head"/> for CAM).</para>
+/// storage), so that layer listings, parameter counts, weight hashes and in-place re-initialisation work; a
+/// <c>Linear</c> submodule is a <see cref="Linear"/> (<see cref="Classifier.Head"/> for CAM).</para>
 /// <para>Forward hooks do not fire inside the graph: <see cref="LayerCapture"/> refuses this model; methods take a
 /// layer's output from <see cref="Split"/> instead. The parameters are frozen: Ocular explains and evaluates a
 /// TorchScript model, it does not train it.</para>
@@ -296,17 +296,22 @@ public sealed class TorchScriptClassifier : Classifier
         return (nodes[dot < 0 ? "" : fullName[..dot]], fullName[(dot + 1)..]);
     }
 
+    // A Linear whose weight and bias are aliases of the model's (sharing storage, as the other mirrors' parameters), so
+    // that Head reads the model's current weights and a re-initialisation (the sanity check's) reaches the model.
     private static Linear LinearCopy(string path, IReadOnlyList<(string Name, Tensor Tensor)> parameters)
     {
         var weight = parameters.First(p => p.Name == path + ".weight").Tensor;
         var bias = parameters.FirstOrDefault(p => p.Name == path + ".bias").Tensor;
         var linear = new Linear(weight.Size(1), weight.Size(0), bias is not null);
-        var state = new Dictionary<string, Tensor> { ["weight"] = weight };
-        if (bias is not null) state["bias"] = bias;
-        linear.LoadStateDict(state);
+        linear.Weight.ReplaceWith(DisposeScope.Detach(weight.Detach()));
+        if (bias is not null) linear.Bias!.ReplaceWith(DisposeScope.Detach(bias.Detach()));
         linear.RequiresGrad_(false);
         return linear;
     }
+
+    /// <summary>An independent copy: the same graph and weights (its archive loaded again), in evaluation mode.</summary>
+    public TorchScriptClassifier Clone() =>
+        Load(_script.ToArchive(), _script.Path, Architecture[ArchitecturePrefix.Length..], DefaultInputSize, InChannels);
 
     /// <summary>Frees the model and its cuts.</summary>
     protected override void Dispose(bool disposing)
