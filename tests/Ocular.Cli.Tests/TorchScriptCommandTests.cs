@@ -71,6 +71,27 @@ public sealed class TorchScriptCommandTests : IDisposable
     }
 
     [Fact]
+    public void ImportedModelIsEvaluatedPredictedAndScored()
+    {
+        var model = Path.Combine(_dir, "branchy.ocular");
+        var import = CliRunner.Run("import", "--torchscript", _script, "--input-size", "32", "--resize-size", "32", "--out", model);
+        Assert.True(import.ExitCode == 0, import.StdErr);
+        const string data = "shapes:count=20,test-count=8,classes=5,size=32";
+        var evaluate = CliRunner.Run("evaluate", "--model", model, "--data", data, "--methods", "grad-cam,ablation-cam",
+            "--metrics", "ad,ic,deletion,insertion,road,pointing,sanity", "--sanity-images", "2", "--out", Path.Combine(_dir, "eval"), "--threads", "1");
+        Assert.True(evaluate.ExitCode == 0, evaluate.StdErr);
+        var results = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(_dir, "eval", "results.json")))!;
+        Assert.Contains("torchscript:branchy_scripted.pt", results.ToJsonString());
+        Assert.Contains("grad-cam", results.ToJsonString());
+        var predict = CliRunner.Run("predict", "--model", model, "--input", _images, "--top-k", "2");
+        Assert.True(predict.ExitCode == 0, predict.StdErr);
+        Assert.Contains("a.png", predict.StdOut);
+        var eval = CliRunner.Run("eval", "classifier", "--model", model, "--data", data);
+        Assert.True(eval.ExitCode == 0, eval.StdErr);
+        Assert.Contains("top-1", eval.StdOut);
+    }
+
+    [Fact]
     public void ATorchScriptFileIsAModelAsItIs()
     {
         var outDir = Path.Combine(_dir, "direct");
