@@ -4,7 +4,7 @@
 # cmake only recommends it, and a bare Debian 12 (no recommends) has no build program for the native shim.
 set -euo pipefail
 
-packages=(libtorch-dev libopencv-imgcodecs-dev libopencv-imgproc-dev libopenblas0-pthread cmake make g++ "$@")
+packages=(libtorch-dev libgloo-dev libopencv-imgcodecs-dev libopencv-imgproc-dev libopenblas0-pthread cmake make g++ "$@")
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

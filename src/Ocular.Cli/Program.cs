@@ -18,4 +18,5 @@ root.Subcommands.Add(WordsCommand.Create());
 root.Subcommands.Add(ExplainFiltersCommand.Create());
 root.Subcommands.Add(PrepareCommand.Create());
 root.Subcommands.Add(EmbeddingsCommand.Create());
+root.Subcommands.Add(DistributedCommand.Create());
 return CommandRunner.Run(root, args);

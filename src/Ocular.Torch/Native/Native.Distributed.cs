@@ -1,0 +1,31 @@
+using System.Runtime.InteropServices;
+
+namespace Ocular.Torch.Interop;
+
+// native/src/distributed.cpp: c10d's TCPStore and Gloo process group.
+internal static partial class Native
+{
+    [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial IntPtr ocl_dist_init(string host, int port, int rank, int size, long timeoutMs, string networkInterface);
+    [LibraryImport(Library)] internal static partial void ocl_dist_free(IntPtr group);
+    [LibraryImport(Library)] internal static partial int ocl_dist_all_reduce(ProcessGroupHandle group, TensorHandle tensor, int op);
+    [LibraryImport(Library)] internal static partial int ocl_dist_broadcast(ProcessGroupHandle group, TensorHandle tensor, int root);
+    [LibraryImport(Library)] internal static partial int ocl_dist_all_gather(ProcessGroupHandle group, TensorHandle tensor, IntPtr[] output, int capacity);
+    [LibraryImport(Library)] internal static partial int ocl_dist_barrier(ProcessGroupHandle group);
+}
+
+/// <summary>Owns one process group of the shim.</summary>
+internal sealed class ProcessGroupHandle : SafeHandle
+{
+    public ProcessGroupHandle() : base(IntPtr.Zero, ownsHandle: true) { }
+
+    internal ProcessGroupHandle(IntPtr handle) : base(IntPtr.Zero, ownsHandle: true) => SetHandle(handle);
+
+    public override bool IsInvalid => handle == IntPtr.Zero;
+
+    protected override bool ReleaseHandle()
+    {
+        Native.ocl_dist_free(handle);
+        return true;
+    }
+}

@@ -1,0 +1,89 @@
+using System.Net;
+using System.Net.Sockets;
+using Ocular.Torch.Distributed;
+
+namespace Ocular.Torch.Tests.Distributed;
+
+/// <summary>
+/// c10d's TCPStore and Gloo process group over loopback, each rank on its own thread with its own group (the protocol is
+/// the same as between processes): collectives give the same results on every rank, and a missing rank or a taken port
+/// fails with one clear error within the timeout.
+/// </summary>
+public class ProcessGroupTests
+{
+    private static int FreePort()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+
+    // Runs `body` on `size` ranks, each on its own thread, and returns what each returned.
+    private static T[] OnRanks<T>(int size, Func<ProcessGroup, T> body, TimeSpan? timeout = null)
+    {
+        var port = FreePort();
+        var tasks = Enumerable.Range(0, size).Select(rank => Task.Factory.StartNew(() =>
+        {
+            using var group = ProcessGroup.Init("127.0.0.1", port, rank, size, timeout ?? TimeSpan.FromSeconds(60), "127.0.0.1");
+            return body(group);
+        }, TaskCreationOptions.LongRunning)).ToArray();
+        Task.WaitAll(tasks);
+        return [.. tasks.Select(t => t.Result)];
+    }
+
+    [Fact]
+    public void CollectivesGiveEveryRankTheSameResult()
+    {
+        var results = OnRanks(3, g =>
+        {
+            using var x = Tensor.FromArray([g.Rank + 1f, 10f * (g.Rank + 1), -g.Rank]);
+            g.AllReduce(x);
+            using var m = Tensor.FromArray([g.Rank * 2.0, 5.0 - g.Rank]);
+            g.AllReduce(m, ReduceOp.Max);
+            using var b = Tensor.FromArray(new long[] { g.Rank, g.Rank });
+            g.Broadcast(b, root: 2);
+            var gathered = g.AllGather(Tensor.FromArray([g.Rank * 1.5f]));
+            g.Barrier();
+            return (Sum: x.ToArray<float>(), Max: m.ToArray<double>(), Broadcast: b.ToArray<long>(), Gathered: gathered.Select(t => t.Item<float>()).ToArray(), g.WorldSize);
+        });
+        foreach (var r in results)
+        {
+            Assert.Equal([6f, 60f, -3f], r.Sum);
+            Assert.Equal([4.0, 5.0], r.Max);
+            Assert.Equal([2L, 2L], r.Broadcast);
+            Assert.Equal([0f, 1.5f, 3f], r.Gathered);
+            Assert.Equal(3, r.WorldSize);
+        }
+    }
+
+    [Fact]
+    public void ARankThatNeverArrivesFailsTheOthersWithinTheTimeout()
+    {
+        var port = FreePort();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var e = Assert.Throws<DistributedException>(() => ProcessGroup.Init("127.0.0.1", port, 0, 2, TimeSpan.FromSeconds(2), "127.0.0.1"));
+        Assert.InRange(clock.Elapsed.TotalSeconds, 1.5, 30);
+        Assert.Contains($"rank 0 of 2 could not join the group at 127.0.0.1:{port}", e.Message);
+        Assert.Contains("waiting for all 2 ranks to join (1 arrived; missing: rank 1)", e.Message);
+    }
+
+    [Fact]
+    public void ATakenPortIsNamed()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        try
+        {
+            var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+            var e = Assert.Throws<DistributedException>(() => ProcessGroup.Init("127.0.0.1", port, 0, 2, TimeSpan.FromSeconds(2), "127.0.0.1"));
+            Assert.Contains($"rank 0 of 2 could not join the group at 127.0.0.1:{port}", e.Message);
+        }
+        finally
+        {
+            listener.Stop();
+        }
+        Assert.Throws<ArgumentOutOfRangeException>(() => ProcessGroup.Init("127.0.0.1", 29500, 2, 2));
+    }
+}
