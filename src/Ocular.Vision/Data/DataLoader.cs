@@ -37,14 +37,24 @@ public sealed class DataLoader
     /// <summary>The settings.</summary>
     public DataLoaderOptions Options { get; }
 
+    /// <summary>The samples of an epoch for this loader: the data set's, or this rank's share of them.</summary>
+    public int EpochSamples => Options.Shard?.SamplesPerRank(Dataset.Count) ?? Dataset.Count;
+
     /// <summary>The number of batches of an epoch (fewer are yielded when skipped files empty a whole batch).</summary>
-    public int BatchCount => Options.DropLast ? Dataset.Count / Options.BatchSize : (Dataset.Count + Options.BatchSize - 1) / Options.BatchSize;
+    public int BatchCount => Options.DropLast ? EpochSamples / Options.BatchSize : (EpochSamples + Options.BatchSize - 1) / Options.BatchSize;
 
     /// <summary>The report of the last epoch enumerated to its end, or null.</summary>
     public EpochReport? LastReport { get; private set; }
 
-    /// <summary>The data-set indices of epoch <paramref name="epoch"/>, in visiting order (before drop-last).</summary>
+    /// <summary>The data-set indices of epoch <paramref name="epoch"/>, in visiting order (before drop-last; this rank's share when sharded).</summary>
     public int[] Order(int epoch)
+    {
+        var order = FullOrder(epoch);
+        return Options.Shard is { } shard ? shard.Select(order) : order;
+    }
+
+    // The whole epoch's order, the same on every rank.
+    private int[] FullOrder(int epoch)
     {
         var n = Dataset.Count;
         if (!Options.Shuffle) return Enumerable.Range(0, n).ToArray();

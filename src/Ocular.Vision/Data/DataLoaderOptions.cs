@@ -11,6 +11,9 @@ public sealed record DataLoaderOptions
     /// <summary>Visit the samples in a new random order each epoch (a permutation drawn from <see cref="Seed"/> and the epoch).</summary>
     public bool Shuffle { get; init; }
 
+    /// <summary>This rank's share of each epoch in a data-parallel run (<see cref="DataShard"/>); null: every sample.</summary>
+    public DataShard? Shard { get; init; }
+
     /// <summary>Drop the last batch when it is smaller than <see cref="BatchSize"/>.</summary>
     public bool DropLast { get; init; }
 
@@ -44,5 +47,6 @@ public sealed record DataLoaderOptions
         if (BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "the batch size must be at least 1");
         if (Workers < 0) throw new ArgumentOutOfRangeException(nameof(Workers), Workers, "the worker count cannot be negative");
         if (Prefetch is < 1) throw new ArgumentOutOfRangeException(nameof(Prefetch), Prefetch, "prefetch must be at least 1");
+        Shard?.Validate();
     }
 }

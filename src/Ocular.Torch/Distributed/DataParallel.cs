@@ -1,0 +1,94 @@
+using Ocular.Torch.Nn;
+
+namespace Ocular.Torch.Distributed;
+
+/// <summary>
+/// What PyTorch's <c>DistributedDataParallel</c> does around a step, over a <see cref="ProcessGroup"/>: the model's
+/// parameters and buffers broadcast from one rank so that every rank starts equal, and the gradients averaged across
+/// ranks after the backward pass, in buckets (flat buffers of about <see cref="DefaultBucketBytes"/>, as DDP's 25 MB), so
+/// that each all-reduce moves a large message. With equal per-rank batches, W ranks × batch B then take the step one
+/// process takes with batch W·B (for a model without batch norm, whose statistics are per rank).
+/// </summary>
+public static class DataParallel
+{
+    /// <summary>DDP's default bucket size, 25 MB.</summary>
+    public const long DefaultBucketBytes = 25L << 20;
+
+    /// <summary>Copies rank <paramref name="root"/>'s parameters and buffers into every rank's <paramref name="model"/>.</summary>
+    public static void BroadcastState(Module model, ProcessGroup group, int root = 0)
+    {
+        using var noGrad = Autograd.NoGrad();
+        var tensors = model.Parameters().Cast<Tensor>().Concat(model.NamedBuffers().Select(b => b.Buffer)).ToList();
+        foreach (var bucket in Buckets(tensors, DefaultBucketBytes))
+            Exchange(bucket, flat => group.Broadcast(flat, root));
+    }
+
+    /// <summary>
+    /// Replaces every parameter's gradient by its mean over the ranks (all-reduce sum ÷ world size), in buckets of about
+    /// <paramref name="bucketBytes"/>. A parameter without a gradient on this rank takes part with zeros, so every rank
+    /// makes the same calls; after the call it has the mean.
+    /// </summary>
+    public static void AverageGradients(IReadOnlyList<Parameter> parameters, ProcessGroup group, long bucketBytes = DefaultBucketBytes)
+    {
+        if (group.WorldSize == 1) return;
+        using var noGrad = Autograd.NoGrad();
+        var grads = new List<Tensor>(parameters.Count);
+        try
+        {
+            foreach (var p in parameters.Where(p => p.RequiresGrad))
+            {
+                var g = p.Grad;
+                if (g is null)
+                {
+                    using var zeros = Tensor.ZerosLike(p);
+                    p.Grad = zeros;
+                    g = p.Grad!;
+                }
+                grads.Add(g);
+            }
+            foreach (var bucket in Buckets(grads, bucketBytes))
+                Exchange(bucket, flat =>
+                {
+                    group.AllReduce(flat);
+                    flat.Div_(group.WorldSize);
+                });
+        }
+        finally
+        {
+            foreach (var g in grads) g.Dispose();
+        }
+    }
+
+    // Consecutive tensors of one element type, up to `bytes` per bucket (a tensor larger than that is a bucket alone).
+    private static IEnumerable<List<Tensor>> Buckets(IReadOnlyList<Tensor> tensors, long bytes)
+    {
+        var bucket = new List<Tensor>();
+        long size = 0;
+        foreach (var t in tensors)
+        {
+            var n = t.NumEl * t.DType.ElementSize();
+            if (bucket.Count > 0 && (size + n > bytes || bucket[0].DType != t.DType))
+            {
+                yield return bucket;
+                (bucket, size) = ([], 0);
+            }
+            bucket.Add(t);
+            size += n;
+        }
+        if (bucket.Count > 0) yield return bucket;
+    }
+
+    // Packs the bucket into one flat tensor, runs the collective on it, and copies the result back into each tensor.
+    private static void Exchange(List<Tensor> bucket, Action<Tensor> collective)
+    {
+        using var scope = DisposeScope.Enter();
+        var flat = Tensor.Cat([.. bucket.Select(t => t.Reshape(-1))]);
+        collective(flat);
+        long offset = 0;
+        foreach (var t in bucket)
+        {
+            t.Copy_(flat.Narrow(0, offset, t.NumEl).View(t.Shape));
+            offset += t.NumEl;
+        }
+    }
+}
