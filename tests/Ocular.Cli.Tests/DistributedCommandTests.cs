@@ -52,3 +52,53 @@ public sealed class DistributedCommandTests
         Assert.Contains($"rank 0 of 2 could not join the group at 127.0.0.1:{port}: timed out after 2 s waiting for all 2 ranks to join (1 arrived; missing: rank 1)", alone.StdErr);
     }
 }
+
+/// <summary>
+/// <c>ocular train classifier</c> as two ranks launched as torchrun launches workers: each trains on its half of every
+/// epoch (4 batches of 8 of the 58 training images), rank 0 alone writes the run directory and reports, and
+/// <c>--resume</c> with both ranks continues the run.
+/// </summary>
+public sealed class DistributedTrainingTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("ocular-ddp-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static int FreePort()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+
+    private static async Task<CliRunner.Result[]> TwoRanks(params string[] args)
+    {
+        var port = FreePort();
+        return await Task.WhenAll(Enumerable.Range(0, 2).Select(r => Task.Run(() => CliRunner.Run(new Dictionary<string, string>
+        {
+            ["RANK"] = $"{r}", ["WORLD_SIZE"] = "2", ["MASTER_ADDR"] = "127.0.0.1", ["MASTER_PORT"] = $"{port}", ["OCULAR_GLOO_ADDRESS"] = "127.0.0.1",
+        }, args))));
+    }
+
+    [Fact]
+    public async Task TwoRanksTrainOneRunAndResumeIt()
+    {
+        var run = Path.Combine(_dir, "run");
+        var first = await TwoRanks("train", "classifier", "--data", "shapes:count=64,test-count=16,size=32", "--arch", "compact_cnn", "--epochs", "1",
+            "--batch-size", "8", "--workers", "0", "--threads", "1", "--out", run);
+        Assert.True(first[0].ExitCode == 0, first[0].StdErr);
+        Assert.True(first[1].ExitCode == 0, first[1].StdErr);
+        Assert.Contains("1 epochs of 4 batches of 8", first[0].StdOut);   // 29 of the 58 training images per rank
+        Assert.DoesNotContain("epoch 1/1", first[1].StdOut);              // rank 1 trains quietly
+        Assert.Single(File.ReadAllLines(Path.Combine(run, "metrics.jsonl")));
+        var resumed = await TwoRanks("train", "classifier", "--resume", run, "--epochs", "2", "--threads", "1");
+        Assert.True(resumed[0].ExitCode == 0, resumed[0].StdErr);
+        Assert.True(resumed[1].ExitCode == 0, resumed[1].StdErr);
+        Assert.Contains("resuming after epoch 1", resumed[0].StdOut);
+        Assert.Equal(2, File.ReadAllLines(Path.Combine(run, "metrics.jsonl")).Length);
+        using var trained = Vision.Models.ClassifierCheckpoint.Load(Path.Combine(run, "last.ocular"));
+        Assert.Equal(6, trained.Model.NumClasses);
+    }
+}

@@ -112,11 +112,16 @@ internal static class TrainCommand
             DataSpec.Parse(options.Data);
         }
 
+        // A data-parallel run when launched as torchrun launches workers (WORLD_SIZE > 1; docs/distributed.md).
+        using var group = Environment.GetEnvironmentVariable("WORLD_SIZE") is { Length: > 0 } world && world != "1"
+            ? Torch.Distributed.ProcessGroup.InitFromEnvironment()
+            : null;
         TrainingResult Train(ITrainingProgress progress) => options is not null
-            ? ClassifierTrainer.Train(options, progress)
-            : ClassifierTrainer.Resume(resume!, parse.GetValue(RunOptions.Epochs), parse.GetValue(RunOptions.Workers), progress);
+            ? ClassifierTrainer.Train(options, progress, group: group)
+            : ClassifierTrainer.Resume(resume!, parse.GetValue(RunOptions.Epochs), parse.GetValue(RunOptions.Workers), progress, group: group);
 
-        var quiet = parse.GetValue(RunOptions.Quiet);
+        // Rank 0 reports; the other ranks train quietly.
+        var quiet = parse.GetValue(RunOptions.Quiet) || group is { Rank: > 0 };
         var result = TrainingDisplay.Run(quiet, Train);
         if (quiet) return 0;
         Console.Out.WriteLine(TrainingText.Done(result));

@@ -23,6 +23,15 @@ public static class DataParallel
             Exchange(bucket, flat => group.Broadcast(flat, root));
     }
 
+    /// <summary>Copies rank <paramref name="root"/>'s buffers (batch-norm statistics) into every rank's <paramref name="model"/>, as DDP's <c>broadcast_buffers</c> does before each forward.</summary>
+    public static void BroadcastBuffers(Module model, ProcessGroup group, int root = 0)
+    {
+        using var noGrad = Autograd.NoGrad();
+        var buffers = model.NamedBuffers().Select(b => b.Buffer).ToList();
+        foreach (var bucket in Buckets(buffers, DefaultBucketBytes))
+            Exchange(bucket, flat => group.Broadcast(flat, root));
+    }
+
     /// <summary>
     /// Replaces every parameter's gradient by its mean over the ranks (all-reduce sum ÷ world size), in buckets of about
     /// <paramref name="bucketBytes"/>. A parameter without a gradient on this rank takes part with zeros, so every rank

@@ -33,13 +33,16 @@ public static class ClassifierTrainer
     /// <exception cref="ArgumentException">An option is invalid (the message names it and what is accepted).</exception>
     /// <exception cref="IOException">The directory already holds a run.</exception>
     /// <exception cref="TrainingInterruptedException">An error stopped the run after it had started; the message says how to resume.</exception>
-    public static TrainingResult Train(TrainingOptions options, ITrainingProgress? progress = null, CancellationToken cancellationToken = default)
+    /// <param name="group">A data-parallel group (docs/distributed.md): every rank calls this with the same options; rank 0 alone writes the run directory.</param>
+    public static TrainingResult Train(TrainingOptions options, ITrainingProgress? progress = null, CancellationToken cancellationToken = default,
+        Torch.Distributed.ProcessGroup? group = null)
     {
         options.Validate();
         var run = new RunDirectory(options.OutputDirectory);
-        if (run.HoldsRun)
+        if ((group is null || group.Rank == 0) && run.HoldsRun)
             throw new IOException($"{run.Path} already holds a training run; resume it with `ocular train classifier --resume {run.Path}` or choose another --out");
-        return new TrainingSession(options, run, resuming: false, progress ?? SilentTrainingProgress.Instance).Run(cancellationToken);
+        group?.Barrier();   // the other ranks go on only when rank 0 has checked the directory
+        return new TrainingSession(options, run, resuming: false, progress ?? SilentTrainingProgress.Instance) { Group = group }.Run(cancellationToken);
     }
 
     /// <summary>
@@ -53,8 +56,9 @@ public static class ClassifierTrainer
     /// <param name="workers">Another number of data-loader workers.</param>
     /// <param name="progress">Receives the progress (none when null).</param>
     /// <param name="cancellationToken">Stops between batches.</param>
+    /// <param name="group">A data-parallel group; every rank reads the run directory (a shared file system), rank 0 alone writes it.</param>
     public static TrainingResult Resume(string runDirectory, int? epochs = null, int? workers = null, ITrainingProgress? progress = null,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default, Torch.Distributed.ProcessGroup? group = null)
     {
         var run = new RunDirectory(runDirectory);
         var (options, threads) = run.ReadConfig();
@@ -68,6 +72,7 @@ public static class ClassifierTrainer
         {
             RewriteConfig = changed,
             OriginalThreads = threads,
+            Group = group,
         };
         return session.Run(cancellationToken);
     }

@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Ocular.Torch;
+using Ocular.Torch.Distributed;
+using Ocular.Torch.Nn;
 using Ocular.Torch.Optim;
 using Ocular.Torch.Optim.LrSchedulers;
 using Ocular.Vision.Data;
@@ -22,6 +24,18 @@ internal sealed class TrainingSession(TrainingOptions options, RunDirectory run,
 
     /// <summary>The thread count recorded by the original run (0 when unknown).</summary>
     public int OriginalThreads { get; init; }
+
+    /// <summary>
+    /// The data-parallel group, or null for one process. Each rank trains on its <see cref="DataShard"/> with
+    /// <see cref="TrainingOptions.BatchSize"/> images per step (W·B in all, as DistributedDataParallel); the model starts
+    /// as rank 0's, gradients are averaged and batch-norm buffers broadcast from rank 0 at every step; rank 0 alone
+    /// writes the run directory.
+    /// </summary>
+    public ProcessGroup? Group { get; init; }
+
+    private ProcessGroup? Parallel => Group is { WorldSize: > 1 } g ? g : null;
+
+    private bool Writes => Group is null || Group.Rank == 0;
 
     public TrainingResult Run(CancellationToken cancellationToken)
     {
@@ -53,6 +67,7 @@ internal sealed class TrainingSession(TrainingOptions options, RunDirectory run,
         var loader = new DataLoader(train, new DataLoaderOptions
         {
             BatchSize = options.BatchSize, Shuffle = true, Seed = options.Seed, Workers = options.Workers, Transform = recipe.TrainTransform,
+            Shard = Parallel is { } g ? new DataShard(g.Rank, g.WorldSize) : null,
         });
         var schedule = LrSchedule.Parse(options.Schedule);
         using var optimizer = CreateOptimizer(trainable);
@@ -63,21 +78,25 @@ internal sealed class TrainingSession(TrainingOptions options, RunDirectory run,
         if (resuming)
         {
             state = TrainingCheckpoint.Restore(run.LastCheckpoint, model, optimizer, scheduler);
-            if (RewriteConfig) run.WriteConfig(options, recipe);
+            if (RewriteConfig && Writes) run.WriteConfig(options, recipe);
             progress.Message($"resuming {run.Path} after epoch {state.Epoch}");
             if (OriginalThreads != 0 && OriginalThreads != Engine.NumThreads)
                 progress.Message($"the run was started with {OriginalThreads} threads and continues with {Engine.NumThreads}: the results will not be bit-identical to an uninterrupted run");
         }
         else
         {
-            run.WriteConfig(options, recipe);
             state = new TrainingState(0, -1, 0, -1);
-            TrainingCheckpoint.Save(run.LastCheckpoint, model, WithTraining(metadata, state, null), optimizer, scheduler, state);
+            if (Parallel is { } group) DataParallel.BroadcastState(model, group);   // every rank starts from rank 0's weights
+            if (Writes)
+            {
+                run.WriteConfig(options, recipe);
+                TrainingCheckpoint.Save(run.LastCheckpoint, model, WithTraining(metadata, state, null), optimizer, scheduler, state);
+            }
         }
 
-        var metrics = new MetricsLog(run.Path);
-        metrics.TruncateAfter("epoch", state.Epoch);
-        using var tensorBoard = options.TensorBoard ? new TensorBoardWriter(run.TensorBoardDirectory) : null;
+        var metrics = Writes ? new MetricsLog(run.Path) : null;
+        metrics?.TruncateAfter("epoch", state.Epoch);
+        using var tensorBoard = options.TensorBoard && Writes ? new TensorBoardWriter(run.TensorBoardDirectory) : null;
         // TensorBoard drops the events of a crashed run's later steps when it sees a session start (purge on restart).
         if (resuming) tensorBoard?.AddSessionStart(state.Epoch + 1);
 
@@ -95,7 +114,7 @@ internal sealed class TrainingSession(TrainingOptions options, RunDirectory run,
             {
                 var clock = Stopwatch.StartNew();
                 var lr = optimizer.ParamGroups[0].Lr;
-                var (loss, accuracy, images, trainSeconds) = TrainEpoch(model, optimizer, scheduler, schedule, loader, epoch, cancellationToken);
+                var (loss, accuracy, images, trainSeconds) = TrainEpoch(model, trainable, optimizer, scheduler, schedule, loader, epoch, cancellationToken);
                 if (!schedule.StepsPerBatch) scheduler.Step();
                 int Batches(IImageDataset d) => (d.Count + options.BatchSize - 1) / options.BatchSize;
                 var validationBatches = validation is null ? 0 : Batches(validation);
@@ -115,11 +134,15 @@ internal sealed class TrainingSession(TrainingOptions options, RunDirectory run,
                 };
 
                 // Order matters for resuming: metrics, then best, then last (a resumed run redoes the epochs after last's).
-                metrics.Append(row.ToRow());
+                metrics?.Append(row.ToRow());
                 tensorBoard?.AddScalars(row.Scalars(), epoch);
                 var next = isBest ? new TrainingState(epoch, selectionTop1, epoch, evaluation.Top1) : state with { Epoch = epoch };
-                if (isBest) ClassifierCheckpoint.Save(run.BestCheckpoint, model, WithTraining(metadata, next, row));
-                TrainingCheckpoint.Save(run.LastCheckpoint, model, WithTraining(metadata, next, row), optimizer, scheduler, next);
+                if (Writes)
+                {
+                    if (isBest) ClassifierCheckpoint.Save(run.BestCheckpoint, model, WithTraining(metadata, next, row));
+                    TrainingCheckpoint.Save(run.LastCheckpoint, model, WithTraining(metadata, next, row), optimizer, scheduler, next);
+                }
+                Parallel?.Barrier();   // no rank starts the next epoch before rank 0 has written this one's checkpoint
                 state = next;
                 done.Add(row);
                 progress.EpochCompleted(row);
@@ -136,8 +159,8 @@ internal sealed class TrainingSession(TrainingOptions options, RunDirectory run,
         };
     }
 
-    private (double Loss, double Accuracy, int Images, double Seconds) TrainEpoch(Classifier model, Optimizer optimizer, LrScheduler scheduler,
-        LrSchedule schedule, DataLoader loader, int epoch, CancellationToken cancellationToken)
+    private (double Loss, double Accuracy, int Images, double Seconds) TrainEpoch(Classifier model, IReadOnlyList<Parameter> trainable, Optimizer optimizer,
+        LrScheduler scheduler, LrSchedule schedule, DataLoader loader, int epoch, CancellationToken cancellationToken)
     {
         model.Train();
         progress.EpochStarted(epoch, loader.BatchCount);
@@ -152,6 +175,8 @@ internal sealed class TrainingSession(TrainingOptions options, RunDirectory run,
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 optimizer.ZeroGrad();
+                // DistributedDataParallel's broadcast_buffers: rank 0's batch-norm statistics before every forward.
+                if (Parallel is { } group) DataParallel.BroadcastBuffers(model, group);
                 Tensor logits, loss;
                 if (model is AttentionClassifier attention)
                 {
@@ -165,6 +190,7 @@ internal sealed class TrainingSession(TrainingOptions options, RunDirectory run,
                     loss = F.CrossEntropy(logits, batch.Labels, labelSmoothing: options.LabelSmoothing);
                 }
                 loss.Backward();
+                if (Parallel is { } g) DataParallel.AverageGradients(trainable, g);
                 optimizer.Step();
                 if (schedule.StepsPerBatch) scheduler.Step();
                 lossSum += (double)loss.Item<float>() * batch.Count;
@@ -175,6 +201,14 @@ internal sealed class TrainingSession(TrainingOptions options, RunDirectory run,
             b++;
             progress.BatchCompleted(new TrainingBatchProgress(epoch, b, loader.BatchCount, images, lossSum / images, 100.0 * correct / images,
                 images / clock.Elapsed.TotalSeconds));
+        }
+        if (Parallel is { } all)
+        {
+            // The epoch's training loss and accuracy over every rank's images.
+            using var totals = Tensor.FromArray([lossSum, correct, images]);
+            all.AllReduce(totals);
+            var t = totals.ToArray<double>();
+            (lossSum, correct, images) = (t[0], (long)t[1], (int)t[2]);
         }
         if (images == 0) throw new DatasetException($"epoch {epoch} had no training image (every file skipped?)", null);
         return (lossSum / images, 100.0 * correct / images, images, clock.Elapsed.TotalSeconds);
