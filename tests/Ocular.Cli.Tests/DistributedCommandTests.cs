@@ -100,5 +100,24 @@ public sealed class DistributedTrainingTests : IDisposable
         Assert.Equal(2, File.ReadAllLines(Path.Combine(run, "metrics.jsonl")).Length);
         using var trained = Vision.Models.ClassifierCheckpoint.Load(Path.Combine(run, "last.ocular"));
         Assert.Equal(6, trained.Model.NumClasses);
+
+        // --nproc-per-node 2 starts the same two ranks itself: the same first epoch, to the last digit.
+        var local = Path.Combine(_dir, "local");
+        var launched = CliRunner.Run("train", "classifier", "--data", "shapes:count=64,test-count=16,size=32", "--arch", "compact_cnn", "--epochs", "1",
+            "--batch-size", "8", "--workers", "0", "--nproc-per-node", "2", "--threads", "2", "--out", local);
+        Assert.True(launched.ExitCode == 0, launched.StdErr);
+        Assert.Contains("1 epochs of 4 batches of 8; seed 0, 1 threads", launched.StdOut);
+        static string TrainLoss(string file) => System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllLines(file)[0])!["train_loss"]!.ToJsonString();
+        Assert.Equal(TrainLoss(Path.Combine(run, "metrics.jsonl")), TrainLoss(Path.Combine(local, "metrics.jsonl")));
+    }
+
+    [Fact]
+    public void AFailingRankStopsTheLaunch()
+    {
+        var r = CliRunner.Run("train", "classifier", "--data", "folder:" + Path.Combine(_dir, "absent"), "--arch", "compact_cnn", "--epochs", "1",
+            "--nproc-per-node", "2", "--out", Path.Combine(_dir, "bad"));
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("of 2 failed (exit code 1)", r.StdErr);
+        Assert.Contains("the other ranks were stopped", r.StdErr);
     }
 }

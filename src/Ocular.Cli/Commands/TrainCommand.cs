@@ -35,6 +35,8 @@ internal static class TrainCommand
     private static readonly Option<int?> TrainImages = new("--train-images") { Description = "train on the first N training images (default all; the validation split is carved from them)" };
     private static readonly Option<string?> Preset = new("--preset") { Description = $"a documented recipe filling the options not given: {string.Join(", ", TrainingPreset.All.Select(p => p.Name))} (docs/lficam.md)" };
 
+    private static readonly Option<int?> NprocPerNode = new(LocalWorkers.Option) { Description = "train data-parallel with N ranks on this machine (as torchrun --nproc-per-node; the threads are split between them; docs/distributed.md)" };
+
     private static readonly TrainingRunOptions RunOptions = new(10, "seed of initialisation, data order, augmentation and dropout");
 
     public static Command Create()
@@ -43,6 +45,7 @@ internal static class TrainCommand
         Option[] all = [Data, Arch, Weights, FreezeBackbone, BatchSize, Lr, Optimizer, Momentum, Nesterov, WeightDecay, Schedule,
             LabelSmoothing, Augment, InputSize, Attention, Conv1Stride, FinRelu, SelectOnTest, ValidationFraction, TrainImages, Preset];
         foreach (var option in all.Concat(RunOptions.All)) classifier.Options.Add(option);
+        classifier.Options.Add(NprocPerNode);
         classifier.SetAction(parse => Run(parse, all));
         var train = new Command("train", "Train models (classifier, l-cam)");
         train.Subcommands.Add(classifier);
@@ -77,6 +80,9 @@ internal static class TrainCommand
 
     private static int Run(ParseResult parse, Option[] all)
     {
+        // Started as one of several ranks by a launcher (torchrun, Slurm, --nproc-per-node): WORLD_SIZE is set.
+        if (parse.GetValue(NprocPerNode) is { } ranks && ranks > 1 && Environment.GetEnvironmentVariable("WORLD_SIZE") is null or "")
+            return LocalWorkers.Run(ranks, parse.GetValue(GlobalOptions.Threads));
         var resume = RunOptions.ReadResume(parse, all);
         TrainingOptions? options = null;
         if (resume is null)
