@@ -254,3 +254,25 @@ def read_original(var, rel, repository, suite):
         return _git(root, "show", f"HEAD:{rel}"), f"{root}:HEAD:{rel}@{revision}"
     except (OSError, subprocess.CalledProcessError) as e:
         raise RuntimeError(f"{var}={root}: no {rel} there (neither a checkout nor a git repository holding it)") from e
+
+
+class OriginalFinder:
+    """An import hook that serves `import NAME` for NAME in `names` from the original repository's files, read by
+    `read(rel) -> (source, where)` (a suite's read_original): the seeds' scripts import each other by module name."""
+
+    def __init__(self, names, read):
+        self.names, self.read = set(names), read
+
+    def find_spec(self, name, path, target=None):
+        import importlib.util
+        if path is None and name in self.names:
+            return importlib.util.spec_from_loader(name, self)
+        return None
+
+    def create_module(self, spec):
+        return None
+
+    def exec_module(self, module):
+        source, where = self.read(module.__name__ + ".py")
+        module.__file__ = where
+        exec(compile(source, where, "exec"), module.__dict__)

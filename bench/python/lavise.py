@@ -73,8 +73,7 @@ Run: LAVISE=/path/to/LaViSE /usr/bin/python3 bench/python/lavise.py [--style ref
 """
 import argparse
 import contextlib
-import importlib.abc
-import importlib.util
+import importlib
 import io
 import math
 import os
@@ -164,23 +163,6 @@ def read_original_bytes(rel):
     return subprocess.run(["git", "-C", root, "show", f"HEAD:{rel}"], capture_output=True, check=True).stdout
 
 
-class _OriginalFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
-    """Serves `import train_helpers`, `from image_datasets import *` etc. of the original files from $LAVISE."""
-
-    def find_spec(self, name, path, target=None):
-        if path is None and name in ORIGINAL_MODULES:
-            return importlib.util.spec_from_loader(name, self)
-        return None
-
-    def create_module(self, spec):
-        return None
-
-    def exec_module(self, module):
-        source, where = read_original(module.__name__ + ".py")
-        module.__file__ = where
-        exec(compile(source, where, "exec"), module.__dict__)
-
-
 _shimmed = False
 
 
@@ -201,7 +183,7 @@ def original(name):
             sys.modules["torchtext.vocab"].GloVe = None  # never called: the twin brings its own vocabulary
         if "matplotlib.pyplot" not in sys.modules and not hasattr(sys.modules["matplotlib"], "pyplot"):
             sys.modules["matplotlib"].pyplot = sys.modules["matplotlib.pyplot"] = types.ModuleType("matplotlib.pyplot")
-        sys.meta_path.insert(0, _OriginalFinder())
+        sys.meta_path.insert(0, benchlib.OriginalFinder(ORIGINAL_MODULES, read_original))
         _shimmed = True
     with contextlib.redirect_stdout(sys.stderr):
         return importlib.import_module(name)

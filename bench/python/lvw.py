@@ -42,8 +42,7 @@ EXPERT_CHANNELS_LAST.
 Run: LVW=/path/to/Learnable-Visual-Words /usr/bin/python3 bench/python/lvw.py [--style reference|expert] [--quick] ...
 """
 import contextlib
-import importlib.abc
-import importlib.util
+import importlib
 import math
 import os
 import sys
@@ -95,23 +94,6 @@ def read_original(rel):
     return benchlib.read_original("LVW", rel, REPOSITORY, "lvw")
 
 
-class _OriginalFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
-    """Serves `import model`, `from settings import ...` etc. of the original files from $LVW (checkout or bare clone)."""
-
-    def find_spec(self, name, path, target=None):
-        if path is None and name in ORIGINAL_MODULES:
-            return importlib.util.spec_from_loader(name, self)
-        return None
-
-    def create_module(self, spec):
-        return None
-
-    def exec_module(self, module):
-        source, where = read_original(module.__name__ + ".py")
-        module.__file__ = where
-        exec(compile(source, where, "exec"), module.__dict__)
-
-
 _shimmed = False
 
 
@@ -127,7 +109,7 @@ def original(name):
         except ImportError:
             sys.modules["matplotlib"] = type(sys)("matplotlib")
             sys.modules["matplotlib.pyplot"] = type(sys)("matplotlib.pyplot")
-        sys.meta_path.insert(0, _OriginalFinder())
+        sys.meta_path.insert(0, benchlib.OriginalFinder(ORIGINAL_MODULES, read_original))
         _shimmed = True
     with contextlib.redirect_stdout(sys.stderr):
         return importlib.import_module(name)
