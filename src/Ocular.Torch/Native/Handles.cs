@@ -38,3 +38,20 @@ internal sealed class GeneratorHandle : SafeHandle
         return true;
     }
 }
+
+/// <summary>A native object the shim allocated for one owner (a model, a graph cut, a process group), freed by its own free function.</summary>
+internal abstract class OwnedHandle : SafeHandle
+{
+    protected OwnedHandle(IntPtr handle) : base(IntPtr.Zero, ownsHandle: true) => SetHandle(handle);
+
+    public override bool IsInvalid => handle == IntPtr.Zero;
+
+    /// <summary>The shim's free function for this kind of object.</summary>
+    protected abstract void Free(IntPtr pointer);
+
+    protected override bool ReleaseHandle()
+    {
+        Free(handle);
+        return true;
+    }
+}

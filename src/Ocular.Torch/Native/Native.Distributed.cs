@@ -15,17 +15,7 @@ internal static partial class Native
 }
 
 /// <summary>Owns one process group of the shim.</summary>
-internal sealed class ProcessGroupHandle : SafeHandle
+internal sealed class ProcessGroupHandle(IntPtr handle) : OwnedHandle(handle)
 {
-    public ProcessGroupHandle() : base(IntPtr.Zero, ownsHandle: true) { }
-
-    internal ProcessGroupHandle(IntPtr handle) : base(IntPtr.Zero, ownsHandle: true) => SetHandle(handle);
-
-    public override bool IsInvalid => handle == IntPtr.Zero;
-
-    protected override bool ReleaseHandle()
-    {
-        Native.ocl_dist_free(handle);
-        return true;
-    }
+    protected override void Free(IntPtr pointer) => Native.ocl_dist_free(pointer);
 }

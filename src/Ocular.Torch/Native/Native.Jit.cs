@@ -25,33 +25,13 @@ internal static partial class Native
 }
 
 /// <summary>Owns one TorchScript module of the shim.</summary>
-internal sealed class ScriptModelHandle : SafeHandle
+internal sealed class ScriptModelHandle(IntPtr handle) : OwnedHandle(handle)
 {
-    public ScriptModelHandle() : base(IntPtr.Zero, ownsHandle: true) { }
-
-    internal ScriptModelHandle(IntPtr handle) : base(IntPtr.Zero, ownsHandle: true) => SetHandle(handle);
-
-    public override bool IsInvalid => handle == IntPtr.Zero;
-
-    protected override bool ReleaseHandle()
-    {
-        Native.ocl_jit_free(handle);
-        return true;
-    }
+    protected override void Free(IntPtr pointer) => Native.ocl_jit_free(pointer);
 }
 
 /// <summary>Owns one cut of a TorchScript forward graph.</summary>
-internal sealed class ScriptCutHandle : SafeHandle
+internal sealed class ScriptCutHandle(IntPtr handle) : OwnedHandle(handle)
 {
-    public ScriptCutHandle() : base(IntPtr.Zero, ownsHandle: true) { }
-
-    internal ScriptCutHandle(IntPtr handle) : base(IntPtr.Zero, ownsHandle: true) => SetHandle(handle);
-
-    public override bool IsInvalid => handle == IntPtr.Zero;
-
-    protected override bool ReleaseHandle()
-    {
-        Native.ocl_jit_cut_free(handle);
-        return true;
-    }
+    protected override void Free(IntPtr pointer) => Native.ocl_jit_cut_free(pointer);
 }

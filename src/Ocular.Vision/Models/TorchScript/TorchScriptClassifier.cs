@@ -156,7 +156,8 @@ public sealed class TorchScriptClassifier : Classifier
     {
         CheckLayer(from);
         CheckLayer(to);
-        if (_layers.ToList().IndexOf(to) <= _layers.ToList().IndexOf(from))
+        var order = _layers.ToList();
+        if (order.IndexOf(to) <= order.IndexOf(from))
             throw new ArgumentException($"layer '{to}' does not come after '{from}' in {Architecture}'s forward pass");
         var cut = Cut(from, to);
         return new ClassifierPart(this, [ClassifierStage.Graph($"torchscript[{from} → {to}]", (a, image) => Run(cut, image, a), true, cut.ReadsInput)], startsAtInput: false);
