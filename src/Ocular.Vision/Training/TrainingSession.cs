@@ -94,6 +94,8 @@ internal sealed class TrainingSession(TrainingOptions options, RunDirectory run,
             }
         }
 
+        // After the broadcast or the restore: every rank's parameters are equal and final.
+        using var reducer = Parallel is { } parallel ? new GradientReducer(trainable, parallel) : null;
         var metrics = Writes ? new MetricsLog(run.Path) : null;
         metrics?.TruncateAfter("epoch", state.Epoch);
         using var tensorBoard = options.TensorBoard && Writes ? new TensorBoardWriter(run.TensorBoardDirectory) : null;
@@ -114,7 +116,7 @@ internal sealed class TrainingSession(TrainingOptions options, RunDirectory run,
             {
                 var clock = Stopwatch.StartNew();
                 var lr = optimizer.ParamGroups[0].Lr;
-                var (loss, accuracy, images, trainSeconds) = TrainEpoch(model, trainable, optimizer, scheduler, schedule, loader, epoch, cancellationToken);
+                var (loss, accuracy, images, trainSeconds) = TrainEpoch(model, reducer, optimizer, scheduler, schedule, loader, epoch, cancellationToken);
                 if (!schedule.StepsPerBatch) scheduler.Step();
                 int Batches(IImageDataset d) => (d.Count + options.BatchSize - 1) / options.BatchSize;
                 var validationBatches = validation is null ? 0 : Batches(validation);
@@ -159,7 +161,7 @@ internal sealed class TrainingSession(TrainingOptions options, RunDirectory run,
         };
     }
 
-    private (double Loss, double Accuracy, int Images, double Seconds) TrainEpoch(Classifier model, IReadOnlyList<Parameter> trainable, Optimizer optimizer,
+    private (double Loss, double Accuracy, int Images, double Seconds) TrainEpoch(Classifier model, GradientReducer? reducer, Optimizer optimizer,
         LrScheduler scheduler, LrSchedule schedule, DataLoader loader, int epoch, CancellationToken cancellationToken)
     {
         model.Train();
@@ -189,8 +191,8 @@ internal sealed class TrainingSession(TrainingOptions options, RunDirectory run,
                     logits = model.Call(batch.Images);
                     loss = F.CrossEntropy(logits, batch.Labels, labelSmoothing: options.LabelSmoothing);
                 }
-                loss.Backward();
-                if (Parallel is { } g) DataParallel.AverageGradients(trainable, g);
+                if (reducer is null) loss.Backward();
+                else reducer.Backward(loss);   // gradients averaged over the ranks
                 optimizer.Step();
                 if (schedule.StepsPerBatch) scheduler.Step();
                 lossSum += (double)loss.Item<float>() * batch.Count;
