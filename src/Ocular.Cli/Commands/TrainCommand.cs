@@ -35,7 +35,7 @@ internal static class TrainCommand
     private static readonly Option<int?> TrainImages = new("--train-images") { Description = "train on the first N training images (default all; the validation split is carved from them)" };
     private static readonly Option<string?> Preset = new("--preset") { Description = $"a documented recipe filling the options not given: {string.Join(", ", TrainingPreset.All.Select(p => p.Name))} (docs/lficam.md)" };
 
-    private static readonly Option<int?> NprocPerNode = new(LocalWorkers.Option) { Description = "train data-parallel with N ranks on this machine (as torchrun --nproc-per-node; the threads are split between them; docs/distributed.md)" };
+    private static readonly Option<int?> NprocPerNode = DistributedLaunch.NprocPerNodeOption("train data-parallel");
 
     private static readonly TrainingRunOptions RunOptions = new(10, "seed of initialisation, data order, augmentation and dropout");
 
@@ -80,9 +80,7 @@ internal static class TrainCommand
 
     private static int Run(ParseResult parse, Option[] all)
     {
-        // Started as one of several ranks by a launcher (torchrun, Slurm, --nproc-per-node): WORLD_SIZE is set.
-        if (parse.GetValue(NprocPerNode) is { } ranks && ranks > 1 && Environment.GetEnvironmentVariable("WORLD_SIZE") is null or "")
-            return LocalWorkers.Run(ranks, parse.GetValue(GlobalOptions.Threads));
+        if (DistributedLaunch.LaunchIfAsked(parse, NprocPerNode) is { } exitCode) return exitCode;
         var resume = RunOptions.ReadResume(parse, all);
         TrainingOptions? options = null;
         if (resume is null)
@@ -119,9 +117,7 @@ internal static class TrainCommand
         }
 
         // A data-parallel run when launched as torchrun launches workers (WORLD_SIZE > 1; docs/distributed.md).
-        using var group = Environment.GetEnvironmentVariable("WORLD_SIZE") is { Length: > 0 } world && world != "1"
-            ? Torch.Distributed.ProcessGroup.InitFromEnvironment()
-            : null;
+        using var group = DistributedLaunch.JoinGroup();
         TrainingResult Train(ITrainingProgress progress) => options is not null
             ? ClassifierTrainer.Train(options, progress, group: group)
             : ClassifierTrainer.Resume(resume!, parse.GetValue(RunOptions.Epochs), parse.GetValue(RunOptions.Workers), progress, group: group);
