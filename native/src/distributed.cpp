@@ -3,30 +3,13 @@
 // join one group: the store wrapped in PrefixStore("default_pg"), the group's own PrefixStore("0"), the store-based
 // barrier on "store_based_barrier_key:1", then the group's sequence number. Collectives run synchronously (wait), with
 // the group's timeout.
-#include "shim.h"
-
-#include <torch/csrc/distributed/c10d/PrefixStore.hpp>
-#include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
-#include <torch/csrc/distributed/c10d/TCPStore.hpp>
-
-#include <chrono>
+#include "distributed.h"
 #include <sstream>
 #include <thread>
 
 using namespace ocl;
 
 namespace {
-
-struct Group {
-  c10::intrusive_ptr<c10d::TCPStore> tcp;
-  c10::intrusive_ptr<c10d::Store> store;   // PrefixStore("default_pg", tcp)
-  c10::intrusive_ptr<c10d::ProcessGroupGloo> pg;
-  int rank;
-  int size;
-  std::chrono::milliseconds timeout;
-};
-
-Group& G(Handle h) { return *static_cast<Group*>(h); }
 
 std::string seconds(std::chrono::milliseconds t) {
   std::ostringstream s;
@@ -55,10 +38,6 @@ c10d::ReduceOp reduce_op(int32_t op) {
     case 4: return c10d::ReduceOp(c10d::ReduceOp::MAX);
     default: throw std::invalid_argument("Gloo reduces with sum, product, min or max; got operation " + std::to_string(op));
   }
-}
-
-void wait(const c10::intrusive_ptr<c10d::Work>& work, const Group& g) {
-  if (!work->wait(g.timeout)) throw std::runtime_error("the collective did not complete");
 }
 
 }  // namespace

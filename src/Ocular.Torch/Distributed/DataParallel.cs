@@ -3,11 +3,10 @@ using Ocular.Torch.Nn;
 namespace Ocular.Torch.Distributed;
 
 /// <summary>
-/// What PyTorch's <c>DistributedDataParallel</c> does around a step, over a <see cref="ProcessGroup"/>: the model's
-/// parameters and buffers broadcast from one rank so that every rank starts equal, and the gradients averaged across
-/// ranks after the backward pass, in buckets (flat buffers of about <see cref="DefaultBucketBytes"/>, as DDP's 25 MB), so
-/// that each all-reduce moves a large message. With equal per-rank batches, W ranks × batch B then take the step one
-/// process takes with batch W·B (for a model without batch norm, whose statistics are per rank).
+/// The state half of PyTorch's <c>DistributedDataParallel</c>, over a <see cref="ProcessGroup"/>: the model's parameters
+/// and buffers broadcast from one rank so that every rank starts equal, and its buffers (batch-norm statistics) before
+/// each forward, in flat buckets of about <see cref="DefaultBucketBytes"/> so that each broadcast moves a large message.
+/// The gradient half is <see cref="GradientReducer"/>.
 /// </summary>
 public static class DataParallel
 {
@@ -30,42 +29,6 @@ public static class DataParallel
         var buffers = model.NamedBuffers().Select(b => b.Buffer).ToList();
         foreach (var bucket in Buckets(buffers, DefaultBucketBytes))
             Exchange(bucket, flat => group.Broadcast(flat, root));
-    }
-
-    /// <summary>
-    /// Replaces every parameter's gradient by its mean over the ranks (all-reduce sum ÷ world size), in buckets of about
-    /// <paramref name="bucketBytes"/>. A parameter without a gradient on this rank takes part with zeros, so every rank
-    /// makes the same calls; after the call it has the mean.
-    /// </summary>
-    public static void AverageGradients(IReadOnlyList<Parameter> parameters, ProcessGroup group, long bucketBytes = DefaultBucketBytes)
-    {
-        if (group.WorldSize == 1) return;
-        using var noGrad = Autograd.NoGrad();
-        var grads = new List<Tensor>(parameters.Count);
-        try
-        {
-            foreach (var p in parameters.Where(p => p.RequiresGrad))
-            {
-                var g = p.Grad;
-                if (g is null)
-                {
-                    using var zeros = Tensor.ZerosLike(p);
-                    p.Grad = zeros;
-                    g = p.Grad!;
-                }
-                grads.Add(g);
-            }
-            foreach (var bucket in Buckets(grads, bucketBytes))
-                Exchange(bucket, flat =>
-                {
-                    group.AllReduce(flat);
-                    flat.Div_(group.WorldSize);
-                });
-        }
-        finally
-        {
-            foreach (var g in grads) g.Dispose();
-        }
     }
 
     // Consecutive tensors of one element type, up to `bytes` per bucket (a tensor larger than that is a bucket alone).

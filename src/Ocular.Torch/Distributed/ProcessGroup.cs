@@ -50,7 +50,7 @@ public sealed class ProcessGroup : IDisposable
     /// <summary>The bound on the rendezvous and on every collective.</summary>
     public TimeSpan Timeout { get; }
 
-    private ProcessGroupHandle Handle => _handle.IsClosed ? throw new ObjectDisposedException(nameof(ProcessGroup)) : _handle;
+    internal ProcessGroupHandle Handle => _handle.IsClosed ? throw new ObjectDisposedException(nameof(ProcessGroup)) : _handle;
 
     /// <summary>
     /// Joins a group of <paramref name="worldSize"/> ranks whose rank 0 serves the store at
@@ -103,6 +103,18 @@ public sealed class ProcessGroup : IDisposable
 
     /// <summary>Reduces <paramref name="tensor"/> across the ranks in place: afterwards every rank holds the result.</summary>
     public void AllReduce(Tensor tensor, ReduceOp op = ReduceOp.Sum) => Check(Native.ocl_dist_all_reduce(Handle, tensor.Handle, (int)op), "all_reduce");
+
+    /// <summary>
+    /// The sum of every rank's <paramref name="tensor"/> as a new tensor that autograd differentiates through
+    /// (<c>torch.distributed.nn.functional.all_reduce</c>): the backward pass sums the ranks' gradients the same way, so a
+    /// loss on one rank reaches every rank's input. Every rank must run the forward and the backward pass alike.
+    /// </summary>
+    public Tensor DifferentiableAllReduce(Tensor tensor)
+    {
+        var result = Native.ocl_dist_all_reduce_autograd(Handle, tensor.Handle);
+        if (result == IntPtr.Zero) Check(-1, "all_reduce (differentiable)");
+        return Tensor.Wrap(result);
+    }
 
     /// <summary>Copies rank <paramref name="root"/>'s <paramref name="tensor"/> into every rank's, in place.</summary>
     public void Broadcast(Tensor tensor, int root = 0)

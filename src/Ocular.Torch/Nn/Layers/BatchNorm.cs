@@ -21,6 +21,12 @@ public abstract class BatchNormBase : Module
     public Tensor? RunningMean => GetBuffer("running_mean");
     /// <summary>Running variance, or null when statistics are not tracked.</summary>
     public Tensor? RunningVar => GetBuffer("running_var");
+    /// <summary>
+    /// The group whose global batch the layer normalises with in training (<see cref="Distributed.SyncBatchNorm"/>), or
+    /// null for this process's batch alone.
+    /// </summary>
+    public Distributed.ProcessGroup? SyncGroup { get; set; }
+
     /// <summary>Number of training batches seen (int64), or null.</summary>
     public Tensor? NumBatchesTracked => GetBuffer("num_batches_tracked");
 
@@ -51,6 +57,7 @@ public abstract class BatchNormBase : Module
             using (Autograd.NoGrad()) tracked.Add_(1);
             if (Momentum is null) momentum = 1.0 / tracked.Item<long>();
         }
+        if (Training && SyncGroup is { WorldSize: > 1 } group) return Distributed.SyncBatchNorm.Forward(this, input, group, momentum);
         // As PyTorch: batch statistics in training, or whenever no running statistics exist.
         var useBatchStats = Training || RunningMean is null;
         return Functional.BatchNorm(input, useBatchStats && !Training ? null : RunningMean, useBatchStats && !Training ? null : RunningVar,
