@@ -92,12 +92,74 @@ OCL_API Handle ocl_dist_init(const char* host, int32_t port, int32_t rank, int32
     }
     store_based_barrier(*g);
     g->pg->setSequenceNumberForGroup();
+    g->start_heartbeat();
     return g.release();
   }
   OCL_CATCH(nullptr)
 }
 
+void Group::start_heartbeat() {
+  heartbeat = std::thread([this] {
+    std::unique_lock<std::mutex> lock(heartbeat_mutex);
+    while (!stopping) {
+      try {
+        tcp->add(heartbeat_key(rank), 1);
+      } catch (...) {
+        return;   // the store is gone (rank 0 stopped): nothing left to tell
+      }
+      heartbeat_wake.wait_for(lock, heartbeat_interval, [this] { return stopping; });
+    }
+  });
+}
+
+Group::~Group() {
+  {
+    std::lock_guard<std::mutex> lock(heartbeat_mutex);
+    stopping = true;
+  }
+  heartbeat_wake.notify_all();
+  if (heartbeat.joinable()) heartbeat.join();
+}
+
 OCL_API void ocl_dist_free(Handle h) { delete static_cast<Group*>(h); }
+
+// After a failed collective: which ranks stopped. Reads every rank's heartbeat, waits a few intervals, reads again; a
+// rank whose count did not move is gone. Ranks that never beat (PyTorch ranks) are not judged. "" when all live.
+OCL_API const char* ocl_dist_diagnose(Handle h) {
+  thread_local std::string text;
+  OCL_TRY {
+    auto& g = G(h);
+    auto beats = [&g] {
+      std::vector<int64_t> counts(static_cast<size_t>(g.size), -1);
+      for (int r = 0; r < g.size; ++r)
+        if (g.tcp->check({heartbeat_key(r)})) counts[static_cast<size_t>(r)] = g.tcp->add(heartbeat_key(r), 0);
+      return counts;
+    };
+    std::vector<int64_t> before;
+    try {
+      before = beats();
+    } catch (const std::exception&) {
+      text = g.rank == 0 ? "" : "rank 0, which serves the store, is gone";
+      return text.c_str();
+    }
+    std::this_thread::sleep_for(Group::heartbeat_interval * 5);
+    std::vector<int64_t> after;
+    try {
+      after = beats();
+    } catch (const std::exception&) {
+      text = "rank 0, which serves the store, is gone";
+      return text.c_str();
+    }
+    std::string gone;
+    for (int r = 0; r < g.size; ++r)
+      if (r != g.rank && before[static_cast<size_t>(r)] >= 0 && after[static_cast<size_t>(r)] == before[static_cast<size_t>(r)])
+        gone += (gone.empty() ? "" : ", ") + std::to_string(r);
+    text = gone.empty() ? "" : (gone.find(',') == std::string::npos ? "rank " : "ranks ") + gone + " stopped (no heartbeat for " +
+                                   std::to_string(Group::heartbeat_interval.count() * 5 / 1000.0).substr(0, 3) + " s)";
+    return text.c_str();
+  }
+  OCL_CATCH(nullptr)
+}
 
 OCL_API int32_t ocl_dist_all_reduce(Handle h, Handle tensor, int32_t op) {
   OCL_TRY {

@@ -8,7 +8,11 @@
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
 
 namespace ocl {
 
@@ -19,7 +23,20 @@ struct Group {
   int rank;
   int size;
   std::chrono::milliseconds timeout;
+
+  // Every rank counts up its key in the store once per interval while it lives, so that a failed collective can name
+  // the ranks that stopped (see ocl_dist_diagnose).
+  static constexpr std::chrono::milliseconds heartbeat_interval{500};
+  std::thread heartbeat;
+  std::mutex heartbeat_mutex;
+  std::condition_variable heartbeat_wake;
+  bool stopping = false;
+
+  void start_heartbeat();
+  ~Group();
 };
+
+inline std::string heartbeat_key(int rank) { return "ocular/heartbeat/" + std::to_string(rank); }
 
 inline Group& G(Handle h) { return *static_cast<Group*>(h); }
 

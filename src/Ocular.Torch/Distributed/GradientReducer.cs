@@ -59,8 +59,7 @@ public sealed class GradientReducer : IDisposable
         }
     }
 
-    private DistributedException Failure(string what, string? message = null) =>
-        new($"{what} failed on rank {Group.Rank} of {Group.WorldSize} ({Group.Address}): {(message ?? TorchException.LastError()).Split('\n')[0]}");
+    private DistributedException Failure(string what, string? message = null) => Group.Failure(what, message ?? TorchException.LastError());
 
     /// <summary>Releases the reducer (its hooks leave the parameters; the parameters and the group stay).</summary>
     public void Dispose() => _handle.Dispose();

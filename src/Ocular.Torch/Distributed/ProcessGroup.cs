@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Ocular.Torch.Interop;
 
 namespace Ocular.Torch.Distributed;
@@ -137,8 +138,18 @@ public sealed class ProcessGroup : IDisposable
 
     private void Check(int rc, string what)
     {
-        if (rc < 0)
-            throw new DistributedException($"{what} failed on rank {Rank} of {WorldSize} ({Address}): {TorchException.LastError().Split('\n')[0]}");
+        if (rc < 0) throw Failure(what, TorchException.LastError());
+    }
+
+    /// <summary>
+    /// The error for a failed collective: what failed where, which ranks stopped when that is why (every rank bumps a
+    /// heartbeat counter in the store twice a second; a rank whose counter stands still for 2.5 s is gone, and rank 0
+    /// gone takes the store with it), and Gloo's own message.
+    /// </summary>
+    internal DistributedException Failure(string what, string gloo)
+    {
+        var cause = Marshal.PtrToStringUTF8(Native.ocl_dist_diagnose(Handle)) is { Length: > 0 } stopped ? stopped + "; " : "";
+        return new DistributedException($"{what} failed on rank {Rank} of {WorldSize} ({Address}): {cause}{gloo.Split('\n')[0]}");
     }
 
     /// <summary>Leaves the group (closes its connections; rank 0 stops serving the store).</summary>

@@ -12,6 +12,7 @@ internal static partial class Native
     [LibraryImport(Library)] internal static partial int ocl_dist_broadcast(ProcessGroupHandle group, TensorHandle tensor, int root);
     [LibraryImport(Library)] internal static partial int ocl_dist_all_gather(ProcessGroupHandle group, TensorHandle tensor, IntPtr[] output, int capacity);
     [LibraryImport(Library)] internal static partial int ocl_dist_barrier(ProcessGroupHandle group);
+    [LibraryImport(Library)] internal static partial IntPtr ocl_dist_diagnose(ProcessGroupHandle group);
 }
 
 /// <summary>Owns one process group of the shim.</summary>

@@ -85,6 +85,19 @@ public sealed record TrainingOptions
     /// <summary>The fraction of the training split held out for model selection (default 0.1); unused with <see cref="SelectOnTest"/>.</summary>
     public double ValidationFraction { get; init; } = Datasets.ValidationSplit.DefaultFraction;
 
+    /// <summary>
+    /// Data-parallel runs: normalise every batch-norm layer with the statistics of all ranks' batches
+    /// (<see cref="Torch.Distributed.SyncBatchNorm"/>), so that W ranks × batch B train as one process with batch W·B.
+    /// One process: no effect.
+    /// </summary>
+    public bool SyncBatchNorm { get; init; }
+
+    /// <summary>
+    /// The number of ranks the run trains with, each on <see cref="BatchSize"/> images per step (set by the trainer and
+    /// recorded in config.json, so that a resume with another number of ranks can keep the W·B images of a step).
+    /// </summary>
+    public int WorldSize { get; init; } = 1;
+
     /// <summary>The learning rate in effect (<see cref="LearningRate"/> or the optimizer's default).</summary>
     [JsonIgnore]
     public double EffectiveLearningRate => LearningRate ?? (Optimizer.Equals("sgd", StringComparison.OrdinalIgnoreCase) ? 0.1 : 1e-3);
@@ -117,6 +130,7 @@ public sealed record TrainingOptions
         Require(InputSize is null or >= 8, $"--input-size must be at least 8, got {InputSize}");
         Require(SelectOnTest || ValidationFraction is > 0 and < 1, $"--validation-fraction must be in (0, 1), got {ValidationFraction}");
         Require(TrainImages is null or >= 1, $"--train-images must be at least 1, got {TrainImages}");
+        Require(WorldSize >= 1, $"the world size must be at least 1, got {WorldSize}");
         Require(Workers >= 0, $"--workers must not be negative, got {Workers}");
         Require(!string.IsNullOrWhiteSpace(OutputDirectory), "no run directory given (--out RUN_DIR)");
         LrSchedule.Parse(Schedule);

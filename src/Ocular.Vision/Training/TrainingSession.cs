@@ -94,6 +94,8 @@ internal sealed class TrainingSession(TrainingOptions options, RunDirectory run,
             }
         }
 
+        if (options.SyncBatchNorm && Parallel is { } synchronised)
+            progress.Message($"batch norm synchronised across the {synchronised.WorldSize} ranks in {SyncBatchNorm.Convert(model, synchronised)} layers");
         // After the broadcast or the restore: every rank's parameters are equal and final.
         using var reducer = Parallel is { } parallel ? new GradientReducer(trainable, parallel) : null;
         var metrics = Writes ? new MetricsLog(run.Path) : null;

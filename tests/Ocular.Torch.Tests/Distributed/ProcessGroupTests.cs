@@ -86,4 +86,30 @@ public class ProcessGroupTests
         }
         Assert.Throws<ArgumentOutOfRangeException>(() => ProcessGroup.Init("127.0.0.1", 29500, 2, 2));
     }
+
+    // A rank that leaves (as a process that dies closes its connections and stops its heartbeat) makes the next
+    // collective fail on the others with an error that names it.
+    [Fact]
+    public void ARankThatStopsIsNamedByTheOthers()
+    {
+        using var diagnosed = new CountdownEvent(2);
+        var results = OnRanks(3, g =>
+        {
+            using var x = Tensor.FromArray([1f]);
+            g.AllReduce(x);
+            if (g.Rank == 2)
+            {
+                g.Dispose();
+                return "";
+            }
+            var e = Assert.Throws<DistributedException>(() => g.AllReduce(x));
+            // Stay in the group until both survivors have diagnosed, or each would also see the other leave.
+            diagnosed.Signal();
+            diagnosed.Wait(TimeSpan.FromSeconds(30));
+            return e.Message;
+        }, TimeSpan.FromSeconds(20));
+        for (var rank = 0; rank < 2; rank++)
+            Assert.StartsWith($"all_reduce failed on rank {rank} of 3 (127.0.0.1:", results[rank]);
+        Assert.All(results.Take(2), m => Assert.Contains("rank 2 stopped (no heartbeat for 2.5 s)", m));
+    }
 }
