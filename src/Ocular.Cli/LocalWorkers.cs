@@ -57,7 +57,9 @@ internal static class LocalWorkers
                 var rank = workers.IndexOf(done);
                 foreach (var other in pending) other.Kill(entireProcessTree: true);
                 var message = rank == 0 ? "" : ": " + errors[rank - 1].Result.Trim().Split('\n').LastOrDefault(l => l.Length > 0);
-                Console.Error.WriteLine($"ocular: rank {rank} of {count} failed (exit code {done.ExitCode}){message}; the other ranks were stopped");
+                // A process killed by signal N exits with 128 + N (SIGKILL: 137, the out-of-memory killer's).
+                var how = done.ExitCode > 128 ? $"was killed by signal {done.ExitCode - 128}" : $"failed (exit code {done.ExitCode})";
+                Console.Error.WriteLine($"ocular: rank {rank} of {count} {how}{message}; the other ranks were stopped");
                 return 1;
             }
             return 0;
