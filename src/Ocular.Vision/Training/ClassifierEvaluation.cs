@@ -64,13 +64,21 @@ public static class ClassifierEvaluation
     /// <param name="workers">Data-loader worker threads.</param>
     /// <param name="batchCompleted">Called after each batch with (batches done, batches).</param>
     /// <param name="cancellationToken">Stops between batches.</param>
+    /// <param name="group">
+    /// A data-parallel group: rank r evaluates the images r, r + W, … (no padding) and the counts and loss sums are
+    /// all-reduced, so every rank returns the whole set's results — the counts exactly the single process's, the mean
+    /// loss up to the order of its float sums.
+    /// </param>
     public static ClassifierEvaluationResult Evaluate(Classifier model, IImageDataset data, ITransform transform, int batchSize = 64, int workers = 2,
-        Action<int, int>? batchCompleted = null, CancellationToken cancellationToken = default)
+        Action<int, int>? batchCompleted = null, CancellationToken cancellationToken = default, Torch.Distributed.ProcessGroup? group = null)
     {
         var classes = data.ClassNames.Count;
         if (classes != model.NumClasses)
             throw new ArgumentException($"the model has {model.NumClasses} classes but the data set has {classes} ({string.Join(", ", data.ClassNames.Take(10))}{(classes > 10 ? ", …" : "")})");
-        var loader = new DataLoader(data, new DataLoaderOptions { BatchSize = batchSize, Workers = workers, Transform = transform });
+        IImageDataset mine = group is { WorldSize: > 1 } g
+            ? new DatasetSubset(data, [.. Enumerable.Range(0, data.Count).Where(i => i % g.WorldSize == g.Rank)])
+            : data;
+        var loader = new DataLoader(mine, new DataLoaderOptions { BatchSize = batchSize, Workers = workers, Transform = transform });
         var confusion = new long[classes, classes];
         double lossSum = 0;
         long top5 = 0;
@@ -106,8 +114,25 @@ public static class ClassifierEvaluation
         {
             model.Train(wasTraining);
         }
+        if (group is { WorldSize: > 1 } all) (lossSum, top5, count) = Sum(all, confusion, lossSum, top5, count);
         var correct = Enumerable.Range(0, classes).Sum(k => confusion[k, k]);
         return new ClassifierEvaluationResult(count, count == 0 ? double.NaN : lossSum / count, count == 0 ? double.NaN : 100.0 * correct / count,
             count == 0 ? double.NaN : 100.0 * top5 / count, confusion, data.ClassNames);
+    }
+
+    // The ranks' confusion counts, top-5 hits, image counts (exact in float64 below 2^53) and loss sums, added up.
+    private static (double Loss, long Top5, int Count) Sum(Torch.Distributed.ProcessGroup group, long[,] confusion, double loss, long top5, int count)
+    {
+        var classes = confusion.GetLength(0);
+        var values = new double[classes * classes + 3];
+        for (var i = 0; i < classes; i++)
+            for (var j = 0; j < classes; j++) values[i * classes + j] = confusion[i, j];
+        (values[^3], values[^2], values[^1]) = (loss, top5, count);
+        using var totals = Tensor.FromArray(values);
+        group.AllReduce(totals);
+        var t = totals.ToArray<double>();
+        for (var i = 0; i < classes; i++)
+            for (var j = 0; j < classes; j++) confusion[i, j] = (long)t[i * classes + j];
+        return (t[^3], (long)t[^2], (int)t[^1]);
     }
 }

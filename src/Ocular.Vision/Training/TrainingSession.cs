@@ -120,14 +120,20 @@ internal sealed class TrainingSession(TrainingOptions options, RunDirectory run,
                 var lr = optimizer.ParamGroups[0].Lr;
                 var (loss, accuracy, images, trainSeconds) = TrainEpoch(model, reducer, optimizer, scheduler, schedule, loader, epoch, cancellationToken);
                 if (!schedule.StepsPerBatch) scheduler.Step();
-                int Batches(IImageDataset d) => (d.Count + options.BatchSize - 1) / options.BatchSize;
+                // This rank's share of an evaluation set (every W-th image from its rank), in batches.
+                int Batches(IImageDataset d)
+                {
+                    var share = Parallel is { } p ? (d.Count + p.WorldSize - 1 - p.Rank) / p.WorldSize : d.Count;
+                    return (share + options.BatchSize - 1) / options.BatchSize;
+                }
                 var validationBatches = validation is null ? 0 : Batches(validation);
                 var evaluationBatches = validationBatches + Batches(test);
                 progress.EvaluationStarted(epoch, evaluationBatches);
+                // Each rank evaluates every W-th image; the sums are all-reduced (the same results on every rank).
                 var validated = validation is null ? null : ClassifierEvaluation.Evaluate(model, validation, testTransform, options.BatchSize, options.Workers,
-                    (b, _) => progress.EvaluationBatchCompleted(epoch, b, evaluationBatches), cancellationToken);
+                    (b, _) => progress.EvaluationBatchCompleted(epoch, b, evaluationBatches), cancellationToken, Parallel);
                 var evaluation = ClassifierEvaluation.Evaluate(model, test, testTransform, options.BatchSize, options.Workers,
-                    (b, _) => progress.EvaluationBatchCompleted(epoch, validationBatches + b, evaluationBatches), cancellationToken);
+                    (b, _) => progress.EvaluationBatchCompleted(epoch, validationBatches + b, evaluationBatches), cancellationToken, Parallel);
                 var selectionTop1 = (validated ?? evaluation).Top1;
                 var isBest = selectionTop1 > state.BestTop1;
                 var row = new EpochMetrics(epoch, options.Epochs, loss, accuracy, evaluation.Loss, evaluation.Top1, evaluation.Top5, lr,
