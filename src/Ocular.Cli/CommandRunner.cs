@@ -14,6 +14,9 @@ internal static class CommandRunner
             if (parse.Errors.Count > 0) return ParseFailure(parse);
             if (parse.Errors.Count == 0 && parse.GetValue(GlobalOptions.Threads) is int threads)
                 Engine.SetNumThreads(threads);
+            if (DistributedLaunch.IsRank && parse.CommandResult.Command is var command && !DistributedLaunch.MayRunAsRank(command) && command.Subcommands.Count == 0)
+                throw new InvalidOperationException($"{string.Join(' ', Enumerable.Reverse(Ancestors(parse.CommandResult)))} runs as one process, but this one was started as rank " +
+                    $"{Environment.GetEnvironmentVariable("RANK")} of {Environment.GetEnvironmentVariable("WORLD_SIZE")} (WORLD_SIZE is set): run it without a launcher (docs/distributed.md lists the commands that share their work across ranks)");
             return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
         catch (Exception e)

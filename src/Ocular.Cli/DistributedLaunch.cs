@@ -27,6 +27,16 @@ internal static class DistributedLaunch
     public static int? LaunchIfAsked(ParseResult parse, Option<int?> option) =>
         parse.GetValue(option) is { } ranks && ranks > 1 && !IsRank ? LocalWorkers.Run(ranks, parse.GetValue(GlobalOptions.Threads)) : null;
 
+    /// <summary>
+    /// Whether <paramref name="command"/> may run as one of several ranks: those that share their work across ranks
+    /// (with <c>--nproc-per-node</c>, and <c>ocular distributed …</c>) and those that write nothing (<c>version</c>,
+    /// <c>models</c>: checking every node of a job is legitimate). Any other command started as a rank would have every
+    /// rank do the whole work and write the same files, so it is refused (<see cref="CommandRunner"/>).
+    /// </summary>
+    public static bool MayRunAsRank(Command command) =>
+        command.Options.Any(o => o.Name == LocalWorkers.Option) || command.Name is "version" or "models"
+        || command.Parents.OfType<Command>().Any(p => p.Name == "distributed");
+
     /// <summary>The group this process was launched into, or null for a single process.</summary>
     public static ProcessGroup? JoinGroup() => IsRank ? ProcessGroup.InitFromEnvironment() : null;
 }

@@ -120,3 +120,17 @@ public sealed class DataParallelTrainingTests : IDisposable
         Assert.Equal(3, done.Metadata.Training!["epoch"]!.GetValue<int>());
     }
 }
+
+/// <summary>A command that does not share its work across ranks refuses to run as one of several, naming itself and the rank.</summary>
+public sealed class LauncherGuardTests
+{
+    [Fact]
+    public void SingleProcessCommandsRefuseToRunAsRanks()
+    {
+        var environment = new Dictionary<string, string> { ["RANK"] = "1", ["WORLD_SIZE"] = "2", ["MASTER_ADDR"] = "127.0.0.1", ["MASTER_PORT"] = "1" };
+        var predict = CliRunner.Run(environment, "predict", "--model", "absent.ocular", "--input", "absent.png");
+        Assert.Equal(1, predict.ExitCode);
+        Assert.Contains("ocular predict runs as one process, but this one was started as rank 1 of 2 (WORLD_SIZE is set): run it without a launcher", predict.StdErr);
+        Assert.Equal(0, CliRunner.Run(environment, "version").ExitCode);   // writes nothing: allowed on every rank
+    }
+}
