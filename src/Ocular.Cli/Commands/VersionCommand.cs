@@ -22,6 +22,9 @@ internal static class VersionCommand
             table.AddRow("OpenCV", Engine.OpenCvVersion);
             table.AddRow("intra-op threads", Engine.NumThreads.ToString(System.Globalization.CultureInfo.InvariantCulture));
             table.AddRow("CUDA", Engine.CudaIsAvailable ? "available" : "not available");
+            table.AddRow("ATen kernels", Markup.Escape(CpuFeatures.AtenCapability));
+            table.AddRow("processor", Markup.Escape(CpuFeatures.VectorFlags.Count == 0 ? "no vector flags read" : string.Join(" ", CpuFeatures.VectorFlags)));
+            table.AddRow("bfloat16", CpuFeatures.HasNativeBf16 ? "native (--precision auto runs bf16)" : "emulated (--precision auto runs fp32)");
             table.AddRow("BLAS loaded", Markup.Escape(blas.Count == 0 ? "none" : string.Join(", ", blas)));
             table.AddRow("libblas.so.3 →", Markup.Escape(Engine.ResolveSystemBlas() ?? "not found"));
             table.AddRow("BLAS check", Engine.BlasWarning is null ? "OpenBLAS (or no libblas.so.3)" : "[yellow]not OpenBLAS (see the warning above)[/]");
