@@ -25,6 +25,8 @@ internal static class PredictCommand
         var logits = new Option<string?>("--logits") { Description = "write the raw logits [images, classes] to this float32 .npy file" };
         var batchSize = new Option<int>("--batch-size") { Description = "images per forward pass", DefaultValueFactory = _ => 16 };
         var preprocessing = new PreprocessingOptions("the checkpoint's", "the checkpoint's, scaled with --input-size", "the checkpoint's");
+        // Logits are compared across machines and runs: float32 unless asked.
+        var precision = new PrecisionOption(Precision.Fp32);
 
         var command = new Command("predict", "Print the top-k classes of images with a classifier checkpoint; optionally save the logits");
         command.Options.Add(modelPath);
@@ -32,18 +34,20 @@ internal static class PredictCommand
         command.Options.Add(topK);
         command.Options.Add(logits);
         command.Options.Add(batchSize);
+        command.Options.Add(precision.Option);
         preprocessing.AddTo(command);
         command.SetAction(parse =>
         {
             if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = Math.Max(AnsiConsole.Profile.Width, 160);
-            Run(parse.GetValue(modelPath)!, parse.GetValue(input)!, parse.GetValue(topK), parse.GetValue(logits), parse.GetValue(batchSize), preprocessing.Read(parse));
+            Run(parse.GetValue(modelPath)!, parse.GetValue(input)!, parse.GetValue(topK), parse.GetValue(logits), parse.GetValue(batchSize), preprocessing.Read(parse),
+                precision.Read(parse));
             return 0;
         });
         return command;
     }
 
     private static void Run(string modelPath, string input, int topK, string? logitsPath, int batchSize,
-                            (int? InputSize, int? ResizeSize, double[]? Mean, double[]? Std) flags)
+                            (int? InputSize, int? ResizeSize, double[]? Mean, double[]? Std) flags, ResolvedPrecision precision)
     {
         if (topK < 1) throw new ArgumentException($"--top-k must be positive, got {topK}");
         if (batchSize < 1) throw new ArgumentException($"--batch-size must be positive, got {batchSize}");
@@ -73,7 +77,8 @@ internal static class PredictCommand
                 Tensor logits;
                 try
                 {
-                    logits = model.Call(x);
+                    using (precision.Enter())
+                        logits = model.Call(x).To(ScalarType.Float32);
                 }
                 catch (TorchException e)
                 {
