@@ -36,7 +36,6 @@ internal static class TrainCommand
     private static readonly Option<string?> Preset = new("--preset") { Description = $"a documented recipe filling the options not given: {string.Join(", ", TrainingPreset.All.Select(p => p.Name))} (docs/lficam.md)" };
 
     private static readonly Option<bool> SyncBn = new("--sync-bn") { Description = "data-parallel runs: batch norm with the statistics of every rank's batch, so that N ranks × batch B train as one process with batch N·B (docs/distributed.md)" };
-    private static readonly Option<int?> NprocPerNode = DistributedLaunch.NprocPerNodeOption("train data-parallel");
 
     private static readonly TrainingRunOptions RunOptions = new(10, "seed of initialisation, data order, augmentation and dropout");
 
@@ -46,7 +45,6 @@ internal static class TrainCommand
         Option[] all = [Data, Arch, Weights, FreezeBackbone, BatchSize, Lr, Optimizer, Momentum, Nesterov, WeightDecay, Schedule,
             LabelSmoothing, Augment, InputSize, Attention, Conv1Stride, FinRelu, SelectOnTest, ValidationFraction, TrainImages, Preset, SyncBn];
         foreach (var option in all.Concat(RunOptions.All)) classifier.Options.Add(option);
-        classifier.Options.Add(NprocPerNode);
         classifier.SetAction(parse => Run(parse, all));
         var train = new Command("train", "Train models (classifier, l-cam)");
         train.Subcommands.Add(classifier);
@@ -81,7 +79,7 @@ internal static class TrainCommand
 
     private static int Run(ParseResult parse, Option[] all)
     {
-        if (DistributedLaunch.LaunchIfAsked(parse, NprocPerNode) is { } exitCode) return exitCode;
+        if (DistributedLaunch.LaunchIfAsked(parse, RunOptions.NprocPerNode) is { } exitCode) return exitCode;
         var resume = RunOptions.ReadResume(parse, all);
         TrainingOptions? options = null;
         if (resume is null)
@@ -125,7 +123,7 @@ internal static class TrainCommand
             : ClassifierTrainer.Resume(resume!, parse.GetValue(RunOptions.Epochs), parse.GetValue(RunOptions.Workers), progress, group: group);
 
         // Rank 0 reports; the other ranks train quietly.
-        var quiet = parse.GetValue(RunOptions.Quiet) || group is { Rank: > 0 };
+        var quiet = RunOptions.IsQuiet(parse, group);
         var result = TrainingDisplay.Run(quiet, Train);
         if (quiet) return 0;
         Console.Out.WriteLine(TrainingText.Done(result));

@@ -47,6 +47,7 @@ internal static class TrainLCamCommand
 
     private static int Run(ParseResult parse, Option[] all)
     {
+        if (DistributedLaunch.LaunchIfAsked(parse, RunOptions.NprocPerNode) is { } exitCode) return exitCode;
         var resume = RunOptions.ReadResume(parse, all);
         LCamTrainingOptions? options = null;
         if (resume is null)
@@ -83,11 +84,13 @@ internal static class TrainLCamCommand
             DataSpec.Parse(options.Data);
         }
 
+        // A data-parallel run when launched as torchrun launches workers (WORLD_SIZE > 1; docs/distributed.md); rank 0 reports.
+        using var group = DistributedLaunch.JoinGroup();
         LCamTrainingResult Train(ITrainingProgress progress) => options is not null
-            ? LCamTrainer.Train(options, progress)
-            : LCamTrainer.Resume(resume!, parse.GetValue(RunOptions.Epochs), parse.GetValue(RunOptions.Workers), progress);
+            ? LCamTrainer.Train(options, progress, group: group)
+            : LCamTrainer.Resume(resume!, parse.GetValue(RunOptions.Epochs), parse.GetValue(RunOptions.Workers), progress, group: group);
 
-        var quiet = parse.GetValue(RunOptions.Quiet);
+        var quiet = RunOptions.IsQuiet(parse, group);
         var result = TrainingDisplay.Run(quiet, Train);
         if (!quiet) Console.Out.WriteLine(TrainingText.Done(result));
         return 0;

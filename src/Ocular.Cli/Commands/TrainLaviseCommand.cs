@@ -38,6 +38,7 @@ internal static class TrainLaviseCommand
 
     private static int Run(ParseResult parse, Option[] all)
     {
+        if (DistributedLaunch.LaunchIfAsked(parse, RunOptions.NprocPerNode) is { } exitCode) return exitCode;
         var resume = RunOptions.ReadResume(parse, all);
         LaviseTrainingOptions? options = null;
         if (resume is null)
@@ -68,11 +69,13 @@ internal static class TrainLaviseCommand
             DataSpec.Parse(options.Data);
         }
 
+        // A data-parallel run when launched as torchrun launches workers (WORLD_SIZE > 1; docs/distributed.md); rank 0 reports.
+        using var group = DistributedLaunch.JoinGroup();
         LaviseTrainingResult Train(ITrainingProgress progress) => options is not null
-            ? LaviseTrainer.Train(options, progress)
-            : LaviseTrainer.Resume(resume!, parse.GetValue(RunOptions.Epochs), parse.GetValue(RunOptions.Workers), progress);
+            ? LaviseTrainer.Train(options, progress, group: group)
+            : LaviseTrainer.Resume(resume!, parse.GetValue(RunOptions.Epochs), parse.GetValue(RunOptions.Workers), progress, group: group);
 
-        var quiet = parse.GetValue(RunOptions.Quiet);
+        var quiet = RunOptions.IsQuiet(parse, group);
         var result = TrainingDisplay.Run(quiet, Train);
         if (!quiet) Console.Out.WriteLine(TrainingText.Done(result));
         return 0;

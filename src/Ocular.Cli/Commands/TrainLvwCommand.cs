@@ -59,6 +59,7 @@ internal static class TrainLvwCommand
 
     private static int Run(ParseResult parse, Option[] all)
     {
+        if (DistributedLaunch.LaunchIfAsked(parse, RunOptions.NprocPerNode) is { } exitCode) return exitCode;
         var resume = RunOptions.ReadResume(parse, all);
         LvwTrainingOptions? options = null;
         if (resume is null)
@@ -108,11 +109,13 @@ internal static class TrainLvwCommand
             DataSpec.Parse(options.Data);
         }
 
+        // A data-parallel run when launched as torchrun launches workers (WORLD_SIZE > 1; docs/distributed.md); rank 0 reports.
+        using var group = DistributedLaunch.JoinGroup();
         LvwTrainingResult Train(ITrainingProgress progress) => options is not null
-            ? LvwTrainer.Train(options, progress)
-            : LvwTrainer.Resume(resume!, parse.GetValue(RunOptions.Epochs), parse.GetValue(RunOptions.Workers), progress);
+            ? LvwTrainer.Train(options, progress, group: group)
+            : LvwTrainer.Resume(resume!, parse.GetValue(RunOptions.Epochs), parse.GetValue(RunOptions.Workers), progress, group: group);
 
-        var quiet = parse.GetValue(RunOptions.Quiet);
+        var quiet = RunOptions.IsQuiet(parse, group);
         var result = TrainingDisplay.Run(quiet, Train);
         if (!quiet) Console.Out.WriteLine(TrainingText.Done(result));
         return 0;

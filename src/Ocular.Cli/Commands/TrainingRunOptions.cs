@@ -1,11 +1,12 @@
 using System.CommandLine;
+using Ocular.Torch.Distributed;
 
 namespace Ocular.Cli.Commands;
 
 /// <summary>
 /// The options every <c>ocular train …</c> command shares — epochs, seed, workers, TensorBoard, the run directory,
-/// resume and quiet — and the rule that a resumed run keeps its config.json (only --epochs, --workers and --quiet
-/// may be given with --resume).
+/// resume, quiet and the ranks of a data-parallel run — and the rule that a resumed run keeps its config.json (only
+/// --epochs, --workers, --quiet and --nproc-per-node may be given with --resume).
 /// </summary>
 internal sealed class TrainingRunOptions(int defaultEpochs, string seedDescription)
 {
@@ -16,9 +17,13 @@ internal sealed class TrainingRunOptions(int defaultEpochs, string seedDescripti
     public Option<string?> Out { get; } = new("--out") { Description = "the run directory" };
     public Option<string?> Resume { get; } = new("--resume") { Description = "continue the run in RUN_DIR from its last complete epoch (with --epochs to extend it)" };
     public Option<bool> Quiet { get; } = new("--quiet", "-q") { Description = "print nothing but errors" };
+    public Option<int?> NprocPerNode { get; } = DistributedLaunch.NprocPerNodeOption("train data-parallel");
 
     /// <summary>The shared options, after the command's own.</summary>
-    public Option[] All => [Epochs, Seed, Workers, TensorBoard, Out, Resume, Quiet];
+    public Option[] All => [Epochs, Seed, Workers, TensorBoard, Out, Resume, Quiet, NprocPerNode];
+
+    /// <summary>Whether to print nothing: with --quiet, and on every rank but 0 of a data-parallel run (rank 0 reports).</summary>
+    public bool IsQuiet(ParseResult parse, ProcessGroup? group) => parse.GetValue(Quiet) || group is { Rank: > 0 };
 
     /// <summary>The epochs given, or the command's default.</summary>
     public int EpochsOr(ParseResult parse) => parse.GetValue(Epochs) ?? defaultEpochs;
@@ -33,11 +38,11 @@ internal sealed class TrainingRunOptions(int defaultEpochs, string seedDescripti
     {
         var resume = parse.GetValue(Resume);
         if (resume is null) return null;
-        Option[] allowed = [Epochs, Workers, Quiet, Resume];
+        Option[] allowed = [Epochs, Workers, Quiet, Resume, NprocPerNode];
         var given = commandOptions.Concat(All).Except(allowed).Where(o => parse.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
         if (given.Count > 0)
             throw new ArgumentException($"{string.Join(", ", given)} cannot be given with --resume: a resumed run keeps the options of its config.json " +
-                                        "(only --epochs to extend it, --workers and --quiet may be given)");
+                                        "(only --epochs to extend it, --workers, --quiet and --nproc-per-node may be given)");
         return resume;
     }
 }

@@ -40,10 +40,11 @@ public static class ClassifierTrainer
         options = options with { WorldSize = group?.WorldSize ?? 1 };
         options.Validate();
         var run = new RunDirectory(options.OutputDirectory);
-        if ((group is null || group.Rank == 0) && run.HoldsRun)
+        var distributed = new DistributedRun(group);
+        // Every rank checks before any writes (the reduction waits for all), and every rank gets the same answer.
+        if (distributed.AnyRank(run.HoldsRun))
             throw new IOException($"{run.Path} already holds a training run; resume it with `ocular train classifier --resume {run.Path}` or choose another --out");
-        group?.Barrier();   // the other ranks go on only when rank 0 has checked the directory
-        return new TrainingSession(options, run, resuming: false, progress ?? SilentTrainingProgress.Instance) { Group = group }.Run(cancellationToken);
+        return new TrainingSession(options, run, resuming: false, progress ?? SilentTrainingProgress.Instance) { Distributed = distributed }.Run(cancellationToken);
     }
 
     /// <summary>
@@ -79,7 +80,7 @@ public static class ClassifierTrainer
         {
             RewriteConfig = changed,
             OriginalThreads = threads,
-            Group = group,
+            Distributed = new DistributedRun(group),
         };
         return session.Run(cancellationToken);
     }

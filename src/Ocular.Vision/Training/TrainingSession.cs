@@ -26,16 +26,14 @@ internal sealed class TrainingSession(TrainingOptions options, RunDirectory run,
     public int OriginalThreads { get; init; }
 
     /// <summary>
-    /// The data-parallel group, or null for one process. Each rank trains on its <see cref="DataShard"/> with
+    /// The data-parallel run (a single process by default). Each rank trains on its <see cref="DataShard"/> with
     /// <see cref="TrainingOptions.BatchSize"/> images per step (W·B in all, as DistributedDataParallel); the model starts
     /// as rank 0's, gradients are averaged and batch-norm buffers broadcast from rank 0 at every step; rank 0 alone
     /// writes the run directory.
     /// </summary>
-    public ProcessGroup? Group { get; init; }
+    public DistributedRun Distributed { get; init; } = DistributedRun.Single;
 
-    private ProcessGroup? Parallel => Group is { WorldSize: > 1 } g ? g : null;
-
-    private bool Writes => Group is null || Group.Rank == 0;
+    private bool Writes => Distributed.Writes;
 
     public TrainingResult Run(CancellationToken cancellationToken)
     {
@@ -67,7 +65,7 @@ internal sealed class TrainingSession(TrainingOptions options, RunDirectory run,
         var loader = new DataLoader(train, new DataLoaderOptions
         {
             BatchSize = options.BatchSize, Shuffle = true, Seed = options.Seed, Workers = options.Workers, Transform = recipe.TrainTransform,
-            Shard = Parallel is { } g ? new DataShard(g.Rank, g.WorldSize) : null,
+            Shard = Distributed.Shard,
         });
         var schedule = LrSchedule.Parse(options.Schedule);
         using var optimizer = CreateOptimizer(trainable);
@@ -86,7 +84,7 @@ internal sealed class TrainingSession(TrainingOptions options, RunDirectory run,
         else
         {
             state = new TrainingState(0, -1, 0, -1);
-            if (Parallel is { } group) DataParallel.BroadcastState(model, group);   // every rank starts from rank 0's weights
+            Distributed.StartFromRankZero(model);
             if (Writes)
             {
                 run.WriteConfig(options, recipe);
@@ -94,10 +92,10 @@ internal sealed class TrainingSession(TrainingOptions options, RunDirectory run,
             }
         }
 
-        if (options.SyncBatchNorm && Parallel is { } synchronised)
+        if (options.SyncBatchNorm && Distributed.Group is { } synchronised)
             progress.Message($"batch norm synchronised across the {synchronised.WorldSize} ranks in {SyncBatchNorm.Convert(model, synchronised)} layers");
         // After the broadcast or the restore: every rank's parameters are equal and final.
-        using var reducer = Parallel is { } parallel ? new GradientReducer(trainable, parallel) : null;
+        using var reducer = Distributed.CreateReducer(trainable);
         var metrics = Writes ? new MetricsLog(run.Path) : null;
         metrics?.TruncateAfter("epoch", state.Epoch);
         using var tensorBoard = options.TensorBoard && Writes ? new TensorBoardWriter(run.TensorBoardDirectory) : null;
@@ -120,20 +118,18 @@ internal sealed class TrainingSession(TrainingOptions options, RunDirectory run,
                 var lr = optimizer.ParamGroups[0].Lr;
                 var (loss, accuracy, images, trainSeconds) = TrainEpoch(model, reducer, optimizer, scheduler, schedule, loader, epoch, cancellationToken);
                 if (!schedule.StepsPerBatch) scheduler.Step();
-                // This rank's share of an evaluation set (every W-th image from its rank), in batches.
-                int Batches(IImageDataset d)
-                {
-                    var share = Parallel is { } p ? (d.Count + p.WorldSize - 1 - p.Rank) / p.WorldSize : d.Count;
-                    return (share + options.BatchSize - 1) / options.BatchSize;
-                }
+                // Every rank evaluates (and rank 0 saves) rank 0's model: each rank's last forward moved its own batch-norm statistics.
+                Distributed.BroadcastBuffers(model);
+                // This rank's share of an evaluation set (the single process's batches r, r + W, …), in batches.
+                int Batches(IImageDataset d) => (Distributed.Part(d, options.BatchSize).Count + options.BatchSize - 1) / options.BatchSize;
                 var validationBatches = validation is null ? 0 : Batches(validation);
                 var evaluationBatches = validationBatches + Batches(test);
                 progress.EvaluationStarted(epoch, evaluationBatches);
-                // Each rank evaluates every W-th image; the sums are all-reduced (the same results on every rank).
+                // Each rank evaluates its share; the sums are all-reduced (the same results on every rank).
                 var validated = validation is null ? null : ClassifierEvaluation.Evaluate(model, validation, testTransform, options.BatchSize, options.Workers,
-                    (b, _) => progress.EvaluationBatchCompleted(epoch, b, evaluationBatches), cancellationToken, Parallel);
+                    (b, _) => progress.EvaluationBatchCompleted(epoch, b, evaluationBatches), cancellationToken, Distributed.Group);
                 var evaluation = ClassifierEvaluation.Evaluate(model, test, testTransform, options.BatchSize, options.Workers,
-                    (b, _) => progress.EvaluationBatchCompleted(epoch, validationBatches + b, evaluationBatches), cancellationToken, Parallel);
+                    (b, _) => progress.EvaluationBatchCompleted(epoch, validationBatches + b, evaluationBatches), cancellationToken, Distributed.Group);
                 var selectionTop1 = (validated ?? evaluation).Top1;
                 var isBest = selectionTop1 > state.BestTop1;
                 var row = new EpochMetrics(epoch, options.Epochs, loss, accuracy, evaluation.Loss, evaluation.Top1, evaluation.Top5, lr,
@@ -152,7 +148,7 @@ internal sealed class TrainingSession(TrainingOptions options, RunDirectory run,
                     if (isBest) ClassifierCheckpoint.Save(run.BestCheckpoint, model, WithTraining(metadata, next, row));
                     TrainingCheckpoint.Save(run.LastCheckpoint, model, WithTraining(metadata, next, row), optimizer, scheduler, next);
                 }
-                Parallel?.Barrier();   // no rank starts the next epoch before rank 0 has written this one's checkpoint
+                Distributed.Checkpointed();   // no rank starts the next epoch before rank 0 has written this one's checkpoint
                 state = next;
                 done.Add(row);
                 progress.EpochCompleted(row);
@@ -186,7 +182,7 @@ internal sealed class TrainingSession(TrainingOptions options, RunDirectory run,
                 cancellationToken.ThrowIfCancellationRequested();
                 optimizer.ZeroGrad();
                 // DistributedDataParallel's broadcast_buffers: rank 0's batch-norm statistics before every forward.
-                if (Parallel is { } group) DataParallel.BroadcastBuffers(model, group);
+                Distributed.BroadcastBuffers(model);
                 Tensor logits, loss;
                 if (model is AttentionClassifier attention)
                 {
@@ -199,8 +195,7 @@ internal sealed class TrainingSession(TrainingOptions options, RunDirectory run,
                     logits = model.Call(batch.Images);
                     loss = F.CrossEntropy(logits, batch.Labels, labelSmoothing: options.LabelSmoothing);
                 }
-                if (reducer is null) loss.Backward();
-                else reducer.Backward(loss);   // gradients averaged over the ranks
+                DistributedRun.Backward(loss, reducer);   // gradients averaged over the ranks
                 optimizer.Step();
                 if (schedule.StepsPerBatch) scheduler.Step();
                 lossSum += (double)loss.Item<float>() * batch.Count;
@@ -212,14 +207,9 @@ internal sealed class TrainingSession(TrainingOptions options, RunDirectory run,
             progress.BatchCompleted(new TrainingBatchProgress(epoch, b, loader.BatchCount, images, lossSum / images, 100.0 * correct / images,
                 images / clock.Elapsed.TotalSeconds));
         }
-        if (Parallel is { } all)
-        {
-            // The epoch's training loss and accuracy over every rank's images.
-            using var totals = Tensor.FromArray([lossSum, correct, images]);
-            all.AllReduce(totals);
-            var t = totals.ToArray<double>();
-            (lossSum, correct, images) = (t[0], (long)t[1], (int)t[2]);
-        }
+        // The epoch's training loss and accuracy over every rank's images.
+        var t = Distributed.Sum(lossSum, correct, images);
+        (lossSum, correct, images) = (t[0], (long)t[1], (int)t[2]);
         if (images == 0) throw new DatasetException($"epoch {epoch} had no training image (every file skipped?)", null);
         return (lossSum / images, 100.0 * correct / images, images, clock.Elapsed.TotalSeconds);
     }

@@ -1,6 +1,7 @@
 using Ocular.Torch;
 using Ocular.Vision.Data;
 using Ocular.Vision.Datasets;
+using Ocular.Vision.Training;
 using Ocular.Vision.Transforms;
 
 namespace Ocular.Explain.Learned.LCam;
@@ -38,35 +39,60 @@ public sealed class FeatureCache : IDisposable
 
     /// <summary>
     /// Runs the frozen trunk of <paramref name="network"/> (an Fm network) once over every view of every image of
-    /// <paramref name="data"/> (read with <paramref name="rawTransform"/>, which must give raw [0, 1] images).
+    /// <paramref name="data"/> (read with <paramref name="rawTransform"/>, which must give raw [0, 1] images). With
+    /// several ranks (<paramref name="distributed"/>) rank r computes batches r, r + W, r + 2W, … of the single
+    /// process's batches and the ranks exchange them after each round of W batches, so that every rank ends with the
+    /// whole cache, each batch computed as the single process computes it.
     /// </summary>
     public static FeatureCache Build(LCamNetwork network, IImageDataset data, ITransform rawTransform, int views, LCamTargetSource targets,
-        ScalarType dtype, int batchSize, int workers, CancellationToken cancellationToken)
+        ScalarType dtype, int batchSize, int workers, CancellationToken cancellationToken, DistributedRun? distributed = null)
     {
         if (network.Variant != LCamVariant.Fm) throw new ArgumentException($"only L-CAM-Fm can cache its features, not L-CAM-{network.Variant}");
+        distributed ??= DistributedRun.Single;
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var n = data.Count;
-        var loader = new DataLoader(data, new DataLoaderOptions { BatchSize = batchSize, Workers = workers, Transform = rawTransform });
+        var (rank, ranks) = (distributed.Rank, distributed.WorldSize);
+        var batches = (n + batchSize - 1) / batchSize;
+        // This rank's batches, read as one subset in order (its k-th batch is the single process's batch k·W + r).
+        var mine = Enumerable.Range(0, batches).Where(b => b % ranks == rank)
+            .SelectMany(b => Enumerable.Range(b * batchSize, Math.Min(batchSize, n - b * batchSize))).ToArray();
+        IImageDataset source = ranks == 1 ? data : new DatasetSubset(data, mine);
+        var loader = new DataLoader(source, new DataLoaderOptions { BatchSize = batchSize, Workers = workers, Transform = rawTransform });
         Tensor? store = null;
         var labels = new long[views * n];
         try
         {
-            foreach (var batch in loader.Epoch(0))
+            using var reader = loader.Epoch(0).GetEnumerator();
+            for (var round = 0; round * ranks < batches; round++)
             {
-                using (batch)
-                using (DisposeScope.Enter())
+                using var scope = DisposeScope.Enter();
+                cancellationToken.ThrowIfCancellationRequested();
+                Tensor? features = null;   // [views, B, C, h, w] of this rank's batch of the round
+                Tensor? predicted = null;  // [views, B]
+                if (round * ranks + rank < batches)
                 {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    var start = batch.Indices[0];
+                    if (!reader.MoveNext()) throw new DatasetException("the L-CAM training split gave fewer batches than it holds (every file of a batch skipped?)", null);
+                    using var batch = reader.Current;
+                    var perView = new List<Tensor>(views);
+                    var targetsPerView = new List<Tensor>(views);
                     for (var v = 0; v < views; v++)
                     {
                         var x = LCamViews.Apply(batch.Images, Enumerable.Repeat(v, batch.Count).ToArray());
-                        var (features, logits) = network.Features(network.Normalization.Apply(x));
-                        var f = features[0];
-                        store ??= DisposeScope.Detach(Tensor.Empty([views * (long)n, f.Size(1), f.Size(2), f.Size(3)], dtype));
-                        store.Narrow(0, v * (long)n + start, batch.Count).Copy_(f);
-                        var y = targets == LCamTargetSource.Predictions ? logits.Argmax(1) : batch.Labels;
-                        y.ToArray<long>().CopyTo(labels, v * n + start);
+                        var (f, logits) = network.Features(network.Normalization.Apply(x));
+                        perView.Add(f[0]);
+                        targetsPerView.Add(targets == LCamTargetSource.Predictions ? logits.Argmax(1) : batch.Labels);
+                    }
+                    (features, predicted) = (Tensor.Stack(perView), Tensor.Stack(targetsPerView));
+                }
+                foreach (var (b, f, y) in Exchange(distributed, round, views, features, predicted, batches))
+                {
+                    var (start, count) = (b * (long)batchSize, f.Size(1));
+                    store ??= DisposeScope.Detach(Tensor.Empty([views * (long)n, f.Size(2), f.Size(3), f.Size(4)], dtype));
+                    var rows = y.ToArray<long>();
+                    for (var v = 0; v < views; v++)
+                    {
+                        store.Narrow(0, v * n + start, count).Copy_(f[v]);
+                        Array.Copy(rows, v * count, labels, v * n + start, count);
                     }
                 }
             }
@@ -77,6 +103,38 @@ public sealed class FeatureCache : IDisposable
         {
             store?.Dispose();
             throw;
+        }
+    }
+
+    // The batches of one round with their global batch numbers: this rank's alone for a single process; with several
+    // ranks every rank's, gathered — a header [count, C, h, w] first (a rank past the last batch has none to show the
+    // shape), then the features and targets, padded to the round's largest batch. The tensors belong to the caller's scope.
+    private static IEnumerable<(int Batch, Tensor Features, Tensor Targets)> Exchange(DistributedRun distributed, int round, int views, Tensor? features,
+        Tensor? targets, int batches)
+    {
+        if (distributed.Group is not { } group)
+        {
+            if (features is not null) yield return (round, features, targets!);
+            yield break;
+        }
+        var shape = features?.Shape ?? [views, 0, 0, 0, 0];
+        var headers = group.AllGather(Tensor.FromArray([shape[1], shape[2], shape[3], shape[4]])).Select(h => h.ToArray<long>()).ToArray();
+        var rows = headers.Max(h => h[0]);
+        var like = headers.First(h => h[0] > 0);
+        var paddedFeatures = Tensor.Zeros([views, rows, like[1], like[2], like[3]]);
+        var paddedTargets = Tensor.Zeros([views, rows], ScalarType.Int64);
+        if (features is not null)
+        {
+            paddedFeatures.Narrow(1, 0, features.Size(1)).Copy_(features);
+            paddedTargets.Narrow(1, 0, targets!.Size(1)).Copy_(targets);
+        }
+        var fs = group.AllGather(paddedFeatures);
+        var ys = group.AllGather(paddedTargets);
+        for (var j = 0; j < fs.Length; j++)
+        {
+            var b = round * group.WorldSize + j;
+            var count = headers[j][0];
+            if (b < batches && count > 0) yield return (b, fs[j].Narrow(1, 0, count), ys[j].Narrow(1, 0, count));
         }
     }
 

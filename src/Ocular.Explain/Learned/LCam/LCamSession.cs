@@ -23,6 +23,9 @@ internal sealed class LCamSession(LCamTrainingOptions options, RunDirectory run,
     /// <summary>The thread count recorded by the original run (0 when unknown).</summary>
     public int OriginalThreads { get; init; }
 
+    /// <summary>The data-parallel run (a single process by default): shards, reductions, and which rank writes.</summary>
+    public DistributedRun Distributed { get; init; } = DistributedRun.Single;
+
     private sealed record State(int Epoch, double BestLoss, int BestEpoch);
 
     public LCamTrainingResult Run(CancellationToken cancellationToken)
@@ -54,7 +57,10 @@ internal sealed class LCamSession(LCamTrainingOptions options, RunDirectory run,
         using var network = LCamNetwork.Create(classifier, meta.Normalization, variant, options.Layers, meta.InputSize);
         options = options with { Layers = network.Layers };
         var attention = network.Attention;
-        var loader = new DataLoader(train, new DataLoaderOptions { BatchSize = options.BatchSize, Shuffle = true, Seed = options.Seed, Workers = options.Workers, Transform = rawTransform });
+        var loader = new DataLoader(train, new DataLoaderOptions
+        {
+            BatchSize = options.BatchSize, Shuffle = true, Seed = options.Seed, Workers = options.Workers, Transform = rawTransform, Shard = Distributed.Shard,
+        });
         var schedule = LrSchedule.Parse(options.Schedule!);
         using var optimizer = LCamOptimization.CreateOptimizer(attention, options.LearningRate!.Value, options.BiasLrFactor, options.Momentum, options.Nesterov, options.WeightDecay);
         var scheduler = schedule.Create(optimizer, options.Epochs, loader.BatchCount);
@@ -69,21 +75,27 @@ internal sealed class LCamSession(LCamTrainingOptions options, RunDirectory run,
         {
             var json = TrainingCheckpoint.RestoreOptimization(run.LastCheckpoint, attention, optimizer, scheduler);
             state = new State(json["epoch"]!.GetValue<int>(), json["best_loss"]!.GetValue<double>(), json["best_epoch"]!.GetValue<int>());
-            if (RewriteConfig) run.WriteConfig(options, recipe, LCamTrainer.ConfigFormat);
+            if (RewriteConfig && Distributed.Writes) run.WriteConfig(options, recipe, LCamTrainer.ConfigFormat);
             progress.Message($"resuming {run.Path} after epoch {state.Epoch}");
             if (OriginalThreads != 0 && OriginalThreads != Engine.NumThreads)
                 progress.Message($"the run was started with {OriginalThreads} threads and continues with {Engine.NumThreads}: the results will not be bit-identical to an uninterrupted run");
         }
         else
         {
-            run.WriteConfig(options, recipe, LCamTrainer.ConfigFormat);
             state = new State(0, double.PositiveInfinity, 0);
-            SaveLast(attention, metadata, optimizer, scheduler, state, null);
+            Distributed.StartFromRankZero(attention);   // every rank starts from rank 0's attention
+            if (Distributed.Writes)
+            {
+                run.WriteConfig(options, recipe, LCamTrainer.ConfigFormat);
+                SaveLast(attention, metadata, optimizer, scheduler, state, null);
+            }
         }
 
-        var metrics = new MetricsLog(run.Path);
-        metrics.TruncateAfter("epoch", state.Epoch);
-        using var tensorBoard = options.TensorBoard ? new TensorBoardWriter(run.TensorBoardDirectory) : null;
+        // After the broadcast or the restore: every rank's attention is equal. Only the attention learns (§4.2).
+        using var reducer = Distributed.CreateReducer(attention.Parameters());
+        var metrics = Distributed.Writes ? new MetricsLog(run.Path) : null;
+        metrics?.TruncateAfter("epoch", state.Epoch);
+        using var tensorBoard = options.TensorBoard && Distributed.Writes ? new TensorBoardWriter(run.TensorBoardDirectory) : null;
         if (resuming) tensorBoard?.AddSessionStart(state.Epoch + 1);
 
         var shown = new TrainingOptions
@@ -104,7 +116,7 @@ internal sealed class LCamSession(LCamTrainingOptions options, RunDirectory run,
             if (options.UsesCache && state.Epoch < options.Epochs)
             {
                 var dtype = options.CacheType.Equals("float32", StringComparison.OrdinalIgnoreCase) ? ScalarType.Float32 : ScalarType.Float16;
-                cache = FeatureCache.Build(network, train, rawTransform, options.Views, options.TargetSource, dtype, options.BatchSize, options.Workers, cancellationToken);
+                cache = FeatureCache.Build(network, train, rawTransform, options.Views, options.TargetSource, dtype, options.BatchSize, options.Workers, cancellationToken, Distributed);
                 cacheSeconds = cache.Seconds;
                 progress.Message($"feature cache: {cache.Images} images × {cache.Views} views, {cache.Bytes / 1e6:F1} MB ({options.CacheType}), built in {cache.Seconds:F1} s");
             }
@@ -112,8 +124,10 @@ internal sealed class LCamSession(LCamTrainingOptions options, RunDirectory run,
             {
                 var clock = Stopwatch.StartNew();
                 var lr = optimizer.ParamGroups[0].Lr;
-                var trained = TrainEpoch(network, optimizer, scheduler, schedule, loader, cache, views, epoch, cancellationToken);
+                var trained = TrainEpoch(network, reducer, optimizer, scheduler, schedule, loader, cache, views, epoch, cancellationToken);
                 if (!schedule.StepsPerBatch) scheduler.Step();
+                // Every rank evaluates (and rank 0 saves) rank 0's attention: TAME's batch norm moved each rank's statistics.
+                Distributed.BroadcastBuffers(attention);
                 var evaluation = Evaluate(network, test, rawTransform, epoch, cancellationToken);
                 var isBest = evaluation.Loss < state.BestLoss;
                 var row = new EpochMetrics(epoch, options.Epochs, trained.Loss, trained.Accuracy, evaluation.Loss, evaluation.Top1, evaluation.Top5, lr,
@@ -125,11 +139,15 @@ internal sealed class LCamSession(LCamTrainingOptions options, RunDirectory run,
                     ["train_ce"] = trained.Ce, ["train_area"] = trained.Area, ["train_tv"] = trained.Tv,
                     ["test_ce"] = evaluation.Ce, ["test_area"] = evaluation.Area, ["test_tv"] = evaluation.Tv,
                 };
-                metrics.Append(values);
+                metrics?.Append(values);
                 tensorBoard?.AddScalars(row.Scalars(), epoch);
                 var next = isBest ? new State(epoch, evaluation.Loss, epoch) : state with { Epoch = epoch };
-                if (isBest) LCamCheckpoint.Save(run.BestCheckpoint, attention, WithTraining(metadata, next, row));
-                SaveLast(attention, metadata, optimizer, scheduler, next, row);
+                if (Distributed.Writes)
+                {
+                    if (isBest) LCamCheckpoint.Save(run.BestCheckpoint, attention, WithTraining(metadata, next, row));
+                    SaveLast(attention, metadata, optimizer, scheduler, next, row);
+                }
+                Distributed.Checkpointed();   // no rank starts the next epoch before rank 0 has written this one's checkpoint
                 state = next;
                 done.Add(row);
                 progress.EpochCompleted(row);
@@ -174,12 +192,19 @@ internal sealed class LCamSession(LCamTrainingOptions options, RunDirectory run,
             Images += n;
         }
 
+        // The totals over every rank's images (the ranks' sums added).
+        public void SumOver(DistributedRun distributed)
+        {
+            var t = distributed.Sum(Loss, Ce, Area, Tv, Correct, Top5, Images);
+            (Loss, Ce, Area, Tv, Correct, Top5, Images) = (t[0], t[1], t[2], t[3], (long)t[4], (long)t[5], (int)t[6]);
+        }
+
         public EpochTotals Result(double seconds) => Images == 0
             ? throw new DatasetException("an L-CAM epoch had no image (every file skipped?)", null)
             : new(Loss / Images, Ce / Images, Area / Images, Tv / Images, 100.0 * Correct / Images, 100.0 * Correct / Images, 100.0 * Top5 / Images, Images, seconds);
     }
 
-    private EpochTotals TrainEpoch(LCamNetwork network, Optimizer optimizer, LrScheduler scheduler, LrSchedule schedule, DataLoader loader, FeatureCache? cache,
+    private EpochTotals TrainEpoch(LCamNetwork network, Torch.Distributed.GradientReducer? reducer, Optimizer optimizer, LrScheduler scheduler, LrSchedule schedule, DataLoader loader, FeatureCache? cache,
         LCamViews views, int epoch, CancellationToken cancellationToken)
     {
         network.Attention.Train();
@@ -191,10 +216,11 @@ internal sealed class LCamSession(LCamTrainingOptions options, RunDirectory run,
         {
             cancellationToken.ThrowIfCancellationRequested();
             optimizer.ZeroGrad();
+            Distributed.BroadcastBuffers(network.Attention);   // DDP's broadcast_buffers (TAME's batch norm)
             var (loss, logits) = network.Loss(features, targets, raw, options.LossWeights, options.MaskLossSelection);
             using (loss)
             {
-                loss.Total.Backward();
+                DistributedRun.Backward(loss.Total, reducer);   // gradients averaged over the ranks
                 optimizer.Step();
                 if (schedule.StepsPerBatch) scheduler.Step();
                 totals.Add(loss, logits, targets);
@@ -230,14 +256,16 @@ internal sealed class LCamSession(LCamTrainingOptions options, RunDirectory run,
                 }
             }
         }
+        totals.SumOver(Distributed);
         return totals.Result(clock.Elapsed.TotalSeconds);
     }
 
-    // The loss and masked accuracy on the test split (view 0), the attention mechanism in evaluation mode.
+    // The loss and masked accuracy on the test split (view 0), the attention mechanism in evaluation mode. With several ranks
+    // each evaluates its part of the split and the sums are added, so that every rank has the same numbers.
     private EpochTotals Evaluate(LCamNetwork network, IImageDataset test, ITransform rawTransform, int epoch, CancellationToken cancellationToken)
     {
         network.Attention.Eval();
-        var loader = new DataLoader(test, new DataLoaderOptions { BatchSize = options.BatchSize, Workers = options.Workers, Transform = rawTransform });
+        var loader = new DataLoader(Distributed.Part(test), new DataLoaderOptions { BatchSize = options.BatchSize, Workers = options.Workers, Transform = rawTransform });
         progress.EvaluationStarted(epoch, loader.BatchCount);
         var clock = Stopwatch.StartNew();
         var totals = new Totals();
@@ -256,6 +284,7 @@ internal sealed class LCamSession(LCamTrainingOptions options, RunDirectory run,
             }
             progress.EvaluationBatchCompleted(epoch, ++b, loader.BatchCount);
         }
+        totals.SumOver(Distributed);
         return totals.Result(clock.Elapsed.TotalSeconds);
     }
 

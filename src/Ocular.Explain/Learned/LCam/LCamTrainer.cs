@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Ocular.Torch.Distributed;
 using Ocular.Vision.Training;
 
 namespace Ocular.Explain.Learned.LCam;
@@ -28,6 +29,10 @@ namespace Ocular.Explain.Learned.LCam;
 /// the same thread count, reaches the same weights bit for bit.</para>
 /// <para><b>Feature cache.</b> For L-CAM-Fm the frozen features of every view are computed once (see <see cref="FeatureCache"/>);
 /// the epochs then read them. The cached and uncached runs see the same images, views and order.</para>
+/// <para><b>Data-parallel</b> (docs/distributed.md): with a group of W ranks each rank trains on its share of every
+/// epoch with <see cref="LCamTrainingOptions.BatchSize"/> images per step (W·B in all), from rank 0's attention, with the
+/// gradients averaged; the ranks build the feature cache together (each a share of the batches, then gathered) and
+/// evaluate the test split together (each a share, the sums reduced); rank 0 alone writes the run directory.</para>
 /// </remarks>
 public static class LCamTrainer
 {
@@ -45,25 +50,29 @@ public static class LCamTrainer
     /// <param name="options">The run's options.</param>
     /// <param name="progress">Receives the progress (none when null). Accuracies are those of the masked inputs against the targets.</param>
     /// <param name="cancellationToken">Stops between batches (with <see cref="OperationCanceledException"/>; the run can be resumed).</param>
+    /// <param name="group">A data-parallel group (docs/distributed.md): every rank calls this with the same options; rank 0 alone writes the run directory.</param>
     /// <exception cref="ArgumentException">An option is invalid (the message names it and what is accepted).</exception>
     /// <exception cref="IOException">The directory already holds a run.</exception>
     /// <exception cref="TrainingInterruptedException">An error stopped the run after it had started; the message says how to resume.</exception>
-    public static LCamTrainingResult Train(LCamTrainingOptions options, ITrainingProgress? progress = null, CancellationToken cancellationToken = default)
+    public static LCamTrainingResult Train(LCamTrainingOptions options, ITrainingProgress? progress = null, CancellationToken cancellationToken = default,
+        ProcessGroup? group = null)
     {
         options.Validate();
         var run = new RunDirectory(options.OutputDirectory);
-        if (run.HoldsRun)
+        var distributed = new DistributedRun(group);
+        if (distributed.AnyRank(run.HoldsRun))
             throw new IOException($"{run.Path} already holds a training run; resume it with `ocular train l-cam --resume {run.Path}` or choose another --out");
-        return new LCamSession(options, run, resuming: false, progress ?? SilentTrainingProgress.Instance).Run(cancellationToken);
+        return new LCamSession(options, run, resuming: false, progress ?? SilentTrainingProgress.Instance) { Distributed = distributed }.Run(cancellationToken);
     }
 
     /// <summary>
     /// Continues the run in <paramref name="runDirectory"/> from its last complete epoch with the options of its
     /// <c>config.json</c>; only the number of epochs may grow (not with the cosine and one-cycle schedules) and the
-    /// worker count may change.
+    /// worker count may change. A data-parallel run resumes with the same world size (<paramref name="group"/>); every
+    /// rank reads the run directory (on a file system they share), rank 0 alone writes it.
     /// </summary>
     public static LCamTrainingResult Resume(string runDirectory, int? epochs = null, int? workers = null, ITrainingProgress? progress = null,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default, ProcessGroup? group = null)
     {
         var run = new RunDirectory(runDirectory);
         var (options, threads) = run.ReadConfig<LCamTrainingOptions>(ConfigFormat);
@@ -75,6 +84,7 @@ public static class LCamTrainer
         {
             RewriteConfig = changed,
             OriginalThreads = threads,
+            Distributed = new DistributedRun(group),
         }.Run(cancellationToken);
     }
 }

@@ -1,6 +1,7 @@
 using Ocular.Torch;
 using Ocular.Vision.Data;
 using Ocular.Vision.Datasets;
+using Ocular.Vision.Training;
 using Ocular.Vision.Transforms;
 
 namespace Ocular.Explain.Learned.Lavise;
@@ -110,6 +111,42 @@ public sealed class ConceptPairs : IDisposable
         finally
         {
             foreach (var p in parts) p.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// The pairs of every rank's part of a data set (each built from <see cref="DistributedRun.Part"/> of the images),
+    /// on every rank, in the order one process building them all would have: by image, and for an image in the order
+    /// of its masks. Takes <paramref name="part"/> over (disposes it; a single process gets it back as it is).
+    /// </summary>
+    public static ConceptPairs Gather(ConceptPairs part, DistributedRun distributed)
+    {
+        ArgumentNullException.ThrowIfNull(part);
+        ArgumentNullException.ThrowIfNull(distributed);
+        if (distributed.Group is not { } group) return part;
+        using (part)
+        using (var scope = DisposeScope.Enter())
+        {
+            // Counts first: the exchanged tensors must have one shape on every rank, so each part is padded to the largest.
+            var counts = group.AllGather(Tensor.FromArray([(long)part.Count, part.ImagesRead])).Select(t => t.ToArray<long>()).ToArray();
+            var rows = counts.Max(c => c[0]);
+            var pooled = Tensor.Zeros([rows, part.Pooled.Size(1)]);   // float32 holds float16 values exactly
+            var ids = Tensor.Zeros([rows, 2], ScalarType.Int64);
+            if (part.Count > 0)
+            {
+                pooled.Narrow(0, 0, part.Count).Copy_(part.Pooled);
+                ids.Narrow(0, 0, part.Count).Copy_(Tensor.FromArray(part.Images.Zip(part.Concepts, (i, c) => new[] { (long)i, c }).SelectMany(x => x).ToArray(), part.Count, 2));
+            }
+            var allPooled = Tensor.Cat(group.AllGather(pooled), 0);
+            var allIds = group.AllGather(ids).Select(t => t.ToArray<long>()).ToArray();
+            // An image's pairs all come from one rank, in their order there; OrderBy is stable.
+            var order = Enumerable.Range(0, group.WorldSize)
+                .SelectMany(r => Enumerable.Range(0, (int)counts[r][0]).Select(k => (Rank: r, Row: k, Image: allIds[r][2 * k], Concept: (int)allIds[r][2 * k + 1])))
+                .OrderBy(p => p.Image).ToList();
+            var index = Tensor.FromArray(order.Select(p => p.Rank * rows + p.Row).ToArray(), order.Count);
+            var merged = allPooled.IndexSelect(0, index).To(part.Pooled.DType);
+            return new ConceptPairs(scope.Keep(merged), [.. order.Select(p => p.Concept)], [.. order.Select(p => (int)p.Image)],
+                (int)counts.Sum(c => c[1]), part.Seconds);
         }
     }
 

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Ocular.Explain.Semantics;
 using Ocular.Torch;
+using Ocular.Torch.Distributed;
 using Ocular.Torch.Optim;
 using Ocular.Torch.Optim.LrSchedulers;
 using Ocular.Vision.Data;
@@ -22,6 +23,9 @@ internal sealed class LaviseSession(LaviseTrainingOptions options, RunDirectory 
     /// <summary>The thread count recorded by the original run (0 when unknown).</summary>
     public int OriginalThreads { get; init; }
 
+    /// <summary>The data-parallel run (a single process by default): shards, reductions, and which rank writes.</summary>
+    public DistributedRun Distributed { get; init; } = DistributedRun.Single;
+
     private sealed record State(int Epoch, double BestLoss, int BestEpoch);
 
     public LaviseTrainingResult Run(CancellationToken cancellationToken)
@@ -38,7 +42,7 @@ internal sealed class LaviseSession(LaviseTrainingOptions options, RunDirectory 
         var fullTest = spec.Open(DataSplit.Test);
         IImageDataset test = options.TestImages is { } nTest ? new FirstImages(fullTest, nTest) : fullTest;
 
-        using var embeddings = LaviseData.OpenEmbeddings(options.Embeddings, progress);
+        using var embeddings = Distributed.RankZeroFirst(() => LaviseData.OpenEmbeddings(options.Embeddings, progress));   // rank 0 builds the default vectors once
         var vocabulary = resuming
             ? LaviseCheckpoint.ReadMetadata(run.LastCheckpoint).Vocabulary
             : ConceptVocabulary.Create(concepts, embeddings, options.SeenRate, options.Seed);
@@ -68,34 +72,42 @@ internal sealed class LaviseSession(LaviseTrainingOptions options, RunDirectory 
         {
             var json = TrainingCheckpoint.RestoreOptimization(run.LastCheckpoint, network, optimizer, scheduler);
             state = new State(json["epoch"]!.GetValue<int>(), json["best_loss"]!.GetValue<double>(), json["best_epoch"]!.GetValue<int>());
-            if (RewriteConfig) run.WriteConfig(options, recipe, LaviseTrainer.ConfigFormat);
+            if (RewriteConfig && Distributed.Writes) run.WriteConfig(options, recipe, LaviseTrainer.ConfigFormat);
             progress.Message($"resuming {run.Path} after epoch {state.Epoch}");
             if (OriginalThreads != 0 && OriginalThreads != Engine.NumThreads)
                 progress.Message($"the run was started with {OriginalThreads} threads and continues with {Engine.NumThreads}: the results will not be bit-identical to an uninterrupted run");
         }
         else
         {
-            run.WriteConfig(options, recipe, LaviseTrainer.ConfigFormat);
-            LaviseData.WriteConcepts(Path.Combine(run.Path, LaviseTrainer.ConceptsFile), vocabulary);
             state = new State(0, double.PositiveInfinity, 0);
-            SaveLast(network, metadata, optimizer, scheduler, state, null);
+            Distributed.StartFromRankZero(network);   // every rank starts from rank 0's explainer
+            if (Distributed.Writes)
+            {
+                run.WriteConfig(options, recipe, LaviseTrainer.ConfigFormat);
+                LaviseData.WriteConcepts(Path.Combine(run.Path, LaviseTrainer.ConceptsFile), vocabulary);
+                SaveLast(network, metadata, optimizer, scheduler, state, null);
+            }
         }
 
-        var metrics = new MetricsLog(run.Path);
-        metrics.TruncateAfter("epoch", state.Epoch);
-        using var tensorBoard = options.TensorBoard ? new TensorBoardWriter(run.TensorBoardDirectory) : null;
+        // After the broadcast or the restore: every rank's explainer is equal.
+        using var reducer = Distributed.CreateReducer(network.Parameters());
+        var metrics = Distributed.Writes ? new MetricsLog(run.Path) : null;
+        metrics?.TruncateAfter("epoch", state.Epoch);
+        using var tensorBoard = options.TensorBoard && Distributed.Writes ? new TensorBoardWriter(run.TensorBoardDirectory) : null;
         if (resuming) tensorBoard?.AddSessionStart(state.Epoch + 1);
 
         ConceptPairs? trainCache = null;
         ConceptPairs? testPairs = null;
         var done = new List<EpochMetrics>();
-        var context = new StepContext(network, seenEmbeddings, labelEmbeddings, vocabulary, options);
+        var context = new StepContext(network, seenEmbeddings, labelEmbeddings, vocabulary, options, Distributed, reducer);
         try
         {
             if (state.Epoch < options.Epochs)
             {
-                testPairs = BuildPairs("validation", test, evalTransform, features, vocabulary, cancellationToken);
-                if (!options.Augment) trainCache = BuildPairs("training", train, evalTransform, features, vocabulary, cancellationToken);
+                // Each rank evaluates the pairs of its part of the test images (the sums are reduced); the training pairs are
+                // built the same way and gathered, since every rank draws from all of them.
+                testPairs = BuildPairs("validation", test, evalTransform, features, vocabulary, gather: false, cancellationToken);
+                if (!options.Augment) trainCache = BuildPairs("training", train, evalTransform, features, vocabulary, gather: true, cancellationToken);
             }
             var shown = new TrainingOptions
             {
@@ -105,7 +117,8 @@ internal sealed class LaviseSession(LaviseTrainingOptions options, RunDirectory 
             progress.RunStarted(new TrainingRunInfo(run.Path, shown, recipe,
                 $"LaViSE explainer of {classifier.Architecture} {layer} ({features.Channels}×{features.Height}×{features.Width}) → {embeddings.Dimension}-d words",
                 classifier.Parameters().Sum(p => p.NumEl) + network.Parameters().Sum(p => p.NumEl), network.Parameters().Sum(p => p.NumEl),
-                vocabulary.ColumnWords, train.Count, test.Count, trainCache is null ? 0 : BatchStarts(trainCache.Count).Count, state.Epoch, Engine.NumThreads)
+                vocabulary.ColumnWords, train.Count, test.Count, trainCache is null ? 0 : BatchStarts(Distributed.Shard?.SamplesPerRank(trainCache.Count) ?? trainCache.Count).Count,
+                state.Epoch, Engine.NumThreads)
             {
                 Optimization = $"Adam lr {options.LearningRate:G3}, ReduceLROnPlateau on the validation loss; {vocabulary.SeenColumns.Count} of {vocabulary.Columns} label columns seen",
             });
@@ -116,6 +129,8 @@ internal sealed class LaviseSession(LaviseTrainingOptions options, RunDirectory 
                 var trained = trainCache is not null
                     ? TrainCached(context, optimizer, trainCache, epoch, cancellationToken)
                     : TrainAugmented(context, optimizer, train, trainTransform, features, epoch, cancellationToken);
+                // Every rank evaluates (and rank 0 saves) rank 0's explainer: each rank's last forward moved its own batch-norm statistics.
+                Distributed.BroadcastBuffers(network);
                 var evaluation = Evaluate(context, testPairs!, epoch, cancellationToken);
                 scheduler.Step(evaluation.Loss);
                 var isBest = evaluation.Loss < state.BestLoss;
@@ -126,11 +141,15 @@ internal sealed class LaviseSession(LaviseTrainingOptions options, RunDirectory 
                     ["train_pairs"] = trained.Pairs, ["train_top5"] = trained.Top5,
                     ["test_pairs"] = evaluation.Pairs, ["test_unseen_top5"] = evaluation.UnseenTop5,
                 };
-                metrics.Append(values);
+                metrics?.Append(values);
                 tensorBoard?.AddScalars(row.Scalars(), epoch);
                 var next = isBest ? new State(epoch, evaluation.Loss, epoch) : state with { Epoch = epoch };
-                if (isBest) LaviseCheckpoint.Save(run.BestCheckpoint, network, WithTraining(metadata, next, row));
-                SaveLast(network, metadata, optimizer, scheduler, next, row);
+                if (Distributed.Writes)
+                {
+                    if (isBest) LaviseCheckpoint.Save(run.BestCheckpoint, network, WithTraining(metadata, next, row));
+                    SaveLast(network, metadata, optimizer, scheduler, next, row);
+                }
+                Distributed.Checkpointed();   // no rank starts the next epoch before rank 0 has written this one's checkpoint
                 state = next;
                 done.Add(row);
                 progress.EpochCompleted(row);
@@ -150,23 +169,30 @@ internal sealed class LaviseSession(LaviseTrainingOptions options, RunDirectory 
         return new LaviseTrainingResult(run.Path, done, state.Epoch, state.BestLoss, state.BestEpoch, run.LastCheckpoint, run.BestCheckpoint, vocabulary);
     }
 
+    // The pairs of this rank's part of the images (all of them for a single process), gathered from every rank when asked.
     private ConceptPairs BuildPairs(string what, IImageDataset data, ITransform transform, LaviseFeatures features, ConceptVocabulary vocabulary,
-        CancellationToken cancellationToken)
+        bool gather, CancellationToken cancellationToken)
     {
-        var batches = (data.Count + options.BatchSize - 1) / options.BatchSize;
+        var part = Distributed.Part(data);
+        var batches = (part.Count + options.BatchSize - 1) / options.BatchSize;
         progress.EvaluationStarted(0, batches);
         var b = 0;
-        var pairs = ConceptPairs.Build(data, transform, features, vocabulary, options.BatchSize, options.Workers,
+        var pairs = ConceptPairs.Build(part, transform, features, vocabulary, options.BatchSize, options.Workers,
             new InlineProgress(_ => progress.EvaluationBatchCompleted(0, ++b, batches)), cancellationToken);
-        if (pairs.Count < 2)
+        if (gather) pairs = ConceptPairs.Gather(pairs, Distributed);
+        // The counts over every rank, so that every rank takes the same decision.
+        var (count, images, bytes) = gather ? (pairs.Count, pairs.ImagesRead, pairs.Bytes) : Counts(Distributed.Sum(pairs.Count, pairs.ImagesRead, pairs.Bytes));
+        if (count < 2)
         {
             pairs.Dispose();
-            throw new DatasetException($"the {what} images of '{options.Data}' gave {pairs.Count} concept–mask pairs at the feature resolution " +
+            throw new DatasetException($"the {what} images of '{options.Data}' gave {count} concept–mask pairs at the feature resolution " +
                                        $"{features.Height}×{features.Width}; LaViSE needs concept masks that cover at least one feature cell", null);
         }
-        progress.Message($"{what} pairs: {pairs.Count:N0} concept masks of {pairs.ImagesRead:N0} images, {pairs.Bytes / 1e6:F1} MB of features, built in {pairs.Seconds:F1} s");
+        progress.Message($"{what} pairs: {count:N0} concept masks of {images:N0} images, {bytes / 1e6:F1} MB of features, built in {pairs.Seconds:F1} s");
         return pairs;
     }
+
+    private static (int Count, int Images, long Bytes) Counts(double[] sums) => ((int)sums[0], (int)sums[1], (long)sums[2]);
 
     // IProgress that runs inline (Progress<T> posts to the thread pool, which would reorder the reports).
     private sealed class InlineProgress(Action<(int Done, int Total)> report) : IProgress<(int Done, int Total)>
@@ -174,7 +200,8 @@ internal sealed class LaviseSession(LaviseTrainingOptions options, RunDirectory 
         public void Report((int Done, int Total) value) => report(value);
     }
 
-    private sealed record StepContext(LaviseNetwork Network, Tensor SeenEmbeddings, Tensor LabelEmbeddings, ConceptVocabulary Vocabulary, LaviseTrainingOptions Options);
+    private sealed record StepContext(LaviseNetwork Network, Tensor SeenEmbeddings, Tensor LabelEmbeddings, ConceptVocabulary Vocabulary, LaviseTrainingOptions Options,
+        DistributedRun Distributed, GradientReducer? Reducer);
 
     private sealed record PassTotals(double Loss, double Top1, double Top5, double UnseenTop5, int Pairs, double Seconds);
 
@@ -207,32 +234,54 @@ internal sealed class LaviseSession(LaviseTrainingOptions options, RunDirectory 
             Pairs += concepts.Length;
         }
 
+        // The totals over every rank's pairs (the ranks' sums added).
+        public void SumOver(DistributedRun distributed)
+        {
+            var t = distributed.Sum(LossSum, LossRows, Top1, Top5, Pairs, UnseenPairs, UnseenTop5);
+            (LossSum, LossRows, Top1, Top5, Pairs, UnseenPairs, UnseenTop5) = (t[0], (long)t[1], (long)t[2], (long)t[3], (long)t[4], (long)t[5], (long)t[6]);
+        }
+
         public PassTotals Result(double seconds) => new(LossRows == 0 ? double.NaN : LossSum / LossRows, 100.0 * Top1 / Math.Max(1, Pairs),
             100.0 * Top5 / Math.Max(1, Pairs), UnseenPairs == 0 ? double.NaN : 100.0 * UnseenTop5 / UnseenPairs, (int)Pairs, seconds);
     }
 
-    // One optimisation step on a batch of pairs; returns the number of rows the loss counted (pairs with a seen word).
-    private static long Step(StepContext context, Optimizer optimizer, Tensor pooled, int[] concepts, Totals totals, int epoch, int batch)
+    // One optimisation step on a batch of pairs (none: this rank has no usable pair in the step, but takes part in it).
+    // With several ranks the step is the single process's on the union of the ranks' batches: the rows the losses count
+    // and whether every loss is finite are reduced first, so that every rank takes the same branch, and each rank's mean
+    // is weighted by its share of the rows (rows·W / all rows), so that the averaged gradient is that of the mean over all
+    // of them (a rank without a row adds nothing, instead of halving the step).
+    private static void Step(StepContext context, Optimizer optimizer, Tensor? pooled, int[] concepts, Totals totals, int epoch, int batch)
     {
         using var scope = DisposeScope.Enter();
         var network = context.Network;
+        var distributed = context.Distributed;
         network.Train();
         if (context.Options.FreezeExplainerBatchNorm) network.FreezeBatchNorm();
         optimizer.ZeroGrad();
-        var predictions = network.Forward(pooled);
-        var (loss, rows) = Loss(context, predictions, concepts);
+        distributed.BroadcastBuffers(network);   // DDP's broadcast_buffers: rank 0's batch-norm statistics before every forward
+        Tensor? predictions = null, loss = null;
+        long rows = 0;
+        if (pooled is not null)
+        {
+            predictions = network.Forward(pooled);
+            (loss, rows) = Loss(context, predictions, concepts);
+        }
+        var value = loss?.Item<float>() ?? 0f;
+        var all = distributed.Sum(rows, float.IsFinite(value) ? 0 : 1);
         // A NaN loss would turn every weight into NaN at the next step (what the original's COCO path does, §8 defect 15):
         // stop before the step, so the last checkpoint stays good.
-        if (!float.IsFinite(loss.Item<float>()))
-            throw new ArithmeticException($"the CSMR loss is not finite ({loss.Item<float>()}) at epoch {epoch}, batch {batch}; " +
-                                          "the explainer's weights were left as they were — try a lower --lr");
-        if (rows > 0)
+        if (all[1] > 0)
+            throw new ArithmeticException((float.IsFinite(value) ? "the CSMR loss of another rank is not finite" : $"the CSMR loss is not finite ({value})") +
+                                          $" at epoch {epoch}, batch {batch}; the explainer's weights were left as they were — try a lower --lr");
+        if (all[0] > 0)
         {
-            loss.Backward();
+            var weighted = distributed.Group is null ? loss!
+                : loss is null ? DistributedRun.NoContribution(network.Parameters())
+                : loss.Mul(rows * distributed.WorldSize / all[0]);
+            DistributedRun.Backward(weighted, context.Reducer);
             optimizer.Step();
         }
-        totals.Add(loss, rows, predictions, context.LabelEmbeddings, concepts);
-        return rows;
+        if (loss is not null) totals.Add(loss, rows, predictions!, context.LabelEmbeddings, concepts);
     }
 
     private static (Tensor Loss, long Rows) Loss(StepContext context, Tensor predictions, int[] concepts)
@@ -250,7 +299,8 @@ internal sealed class LaviseSession(LaviseTrainingOptions options, RunDirectory 
     {
         var clock = Stopwatch.StartNew();
         var totals = new Totals(context.Vocabulary);
-        var order = PairOrder(cache.Count, epoch);
+        var all = PairOrder(cache.Count, epoch);
+        var order = context.Distributed.Shard?.Select(all) ?? all;   // this rank's share of the epoch's pairs (DistributedSampler's rule)
         var batches = BatchStarts(order.Length);
         progress.EpochStarted(epoch, batches.Count);
         var b = 0;
@@ -264,6 +314,7 @@ internal sealed class LaviseSession(LaviseTrainingOptions options, RunDirectory 
             progress.BatchCompleted(new TrainingBatchProgress(epoch, b, batches.Count, (int)totals.Pairs, totals.LossSum / Math.Max(1, totals.LossRows),
                 100.0 * totals.Top1 / Math.Max(1, totals.Pairs), totals.Pairs / clock.Elapsed.TotalSeconds));
         }
+        totals.SumOver(context.Distributed);
         return totals.Result(clock.Elapsed.TotalSeconds);
     }
 
@@ -292,6 +343,7 @@ internal sealed class LaviseSession(LaviseTrainingOptions options, RunDirectory 
         var loader = new DataLoader(train, new DataLoaderOptions
         {
             BatchSize = options.BatchSize, Shuffle = true, Seed = Seeds.Derive(options.Seed, (ulong)epoch), Workers = options.Workers, Transform = transform,
+            Shard = context.Distributed.Shard,
         });
         progress.EpochStarted(epoch, loader.BatchCount);
         var b = 0;
@@ -302,14 +354,18 @@ internal sealed class LaviseSession(LaviseTrainingOptions options, RunDirectory 
                 cancellationToken.ThrowIfCancellationRequested();
                 using var pairs = ConceptPairs.FromBatch(batch, features, context.Vocabulary);
                 b++;
-                if (pairs.Count >= 2) Step(context, optimizer, pairs.Pooled, pairs.Concepts, totals, epoch, b);
+                // Fewer than two pairs cannot pass train-mode batch norm: no step here (every rank still takes part in the step).
+                Step(context, optimizer, pairs.Count >= 2 ? pairs.Pooled : null, pairs.Concepts, totals, epoch, b);
             }
             progress.BatchCompleted(new TrainingBatchProgress(epoch, b, loader.BatchCount, (int)totals.Pairs, totals.LossSum / Math.Max(1, totals.LossRows),
                 100.0 * totals.Top1 / Math.Max(1, totals.Pairs), totals.Pairs / clock.Elapsed.TotalSeconds));
         }
+        totals.SumOver(context.Distributed);
         return totals.Result(clock.Elapsed.TotalSeconds);
     }
 
+    // The loss and word accuracy over the validation pairs: with several ranks each holds and evaluates the pairs of its
+    // part of the images, and the sums are added, so that every rank (and its plateau schedule) sees the same loss.
     private PassTotals Evaluate(StepContext context, ConceptPairs pairs, int epoch, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
@@ -330,6 +386,7 @@ internal sealed class LaviseSession(LaviseTrainingOptions options, RunDirectory 
             totals.Add(loss, rows, predictions, context.LabelEmbeddings, concepts);
             progress.EvaluationBatchCompleted(epoch, b + 1, batches);
         }
+        totals.SumOver(context.Distributed);
         return totals.Result(clock.Elapsed.TotalSeconds);
     }
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Ocular.Torch.Distributed;
 using Ocular.Vision.Training;
 
 namespace Ocular.Explain.Learned.Lavise;
@@ -25,6 +26,11 @@ namespace Ocular.Explain.Learned.Lavise;
 /// concept mask are computed once (<see cref="ConceptPairs"/>), where the original recomputes the frozen network every epoch.</para>
 /// <para><b>Resuming.</b> <c>last.ocular</c> is written before the first epoch and after each, atomically, with the
 /// optimizer, scheduler and generator state; the pair order depends only on the seed and the epoch.</para>
+/// <para><b>Data-parallel</b> (docs/distributed.md): with a group of W ranks each rank trains on its share of every
+/// epoch's pairs (or images, with augmentation) with <see cref="LaviseTrainingOptions.BatchSize"/> per step, from rank
+/// 0's explainer, with the gradients averaged as the single process's mean over the pairs that count; the ranks build
+/// the training pairs together (each a share of the images, then gathered) and evaluate the validation pairs together
+/// (each a share, the sums reduced, so that the plateau schedule sees one loss); rank 0 alone writes the run directory.</para>
 /// </remarks>
 public static class LaviseTrainer
 {
@@ -42,21 +48,30 @@ public static class LaviseTrainer
     };
 
     /// <summary>Starts a new run in <see cref="LaviseTrainingOptions.OutputDirectory"/> and trains it to the end.</summary>
+    /// <param name="options">The run's options.</param>
+    /// <param name="progress">Receives the progress (none when null).</param>
+    /// <param name="cancellationToken">Stops between batches (the run can be resumed).</param>
+    /// <param name="group">A data-parallel group (docs/distributed.md): every rank calls this with the same options; rank 0 alone writes the run directory.</param>
     /// <exception cref="ArgumentException">An option is invalid (the message names it).</exception>
     /// <exception cref="IOException">The directory already holds a run.</exception>
     /// <exception cref="TrainingInterruptedException">An error stopped the run after it had started; the message says how to resume.</exception>
-    public static LaviseTrainingResult Train(LaviseTrainingOptions options, ITrainingProgress? progress = null, CancellationToken cancellationToken = default)
+    public static LaviseTrainingResult Train(LaviseTrainingOptions options, ITrainingProgress? progress = null, CancellationToken cancellationToken = default,
+        ProcessGroup? group = null)
     {
         options.Validate();
         var run = new RunDirectory(options.OutputDirectory);
-        if (run.HoldsRun)
+        var distributed = new DistributedRun(group);
+        if (distributed.AnyRank(run.HoldsRun))
             throw new IOException($"{run.Path} already holds a training run; resume it with `ocular train lavise --resume {run.Path}` or choose another --out");
-        return new LaviseSession(options, run, resuming: false, progress ?? SilentTrainingProgress.Instance).Run(cancellationToken);
+        return new LaviseSession(options, run, resuming: false, progress ?? SilentTrainingProgress.Instance) { Distributed = distributed }.Run(cancellationToken);
     }
 
-    /// <summary>Continues the run in <paramref name="runDirectory"/> from its last complete epoch; only the number of epochs may grow and the worker count change.</summary>
+    /// <summary>
+    /// Continues the run in <paramref name="runDirectory"/> from its last complete epoch; only the number of epochs may grow and the worker count change.
+    /// A data-parallel run resumes with the same world size (<paramref name="group"/>); every rank reads the run directory, rank 0 alone writes it.
+    /// </summary>
     public static LaviseTrainingResult Resume(string runDirectory, int? epochs = null, int? workers = null, ITrainingProgress? progress = null,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default, ProcessGroup? group = null)
     {
         var run = new RunDirectory(runDirectory);
         var (options, threads) = run.ReadConfig<LaviseTrainingOptions>(ConfigFormat);
@@ -68,6 +83,7 @@ public static class LaviseTrainer
         {
             RewriteConfig = changed,
             OriginalThreads = threads,
+            Distributed = new DistributedRun(group),
         }.Run(cancellationToken);
     }
 }

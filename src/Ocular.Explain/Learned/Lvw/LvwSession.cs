@@ -3,6 +3,8 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Ocular.Torch;
+using Ocular.Torch.Distributed;
+using Ocular.Torch.Nn;
 using Ocular.Torch.Optim;
 using Ocular.Torch.Optim.LrSchedulers;
 using Ocular.Torch.Serialization;
@@ -29,6 +31,9 @@ internal sealed class LvwSession(LvwTrainingOptions options, RunDirectory run, b
 
     /// <summary>The thread count recorded by the original run (0 when unknown).</summary>
     public int OriginalThreads { get; init; }
+
+    /// <summary>The data-parallel run (a single process by default): shards, reductions, and which rank writes.</summary>
+    public DistributedRun Distributed { get; init; } = DistributedRun.Single;
 
     private sealed record State(int Done, double BestTop1, int BestStep, double BestTestTop1);
 
@@ -101,27 +106,41 @@ internal sealed class LvwSession(LvwTrainingOptions options, RunDirectory run, b
                     throw new InvalidDataException($"{run.LastCheckpoint} was written by a {savedMode} run, not {options.Mode}");
                 state = new State(json["done"]!.GetValue<int>(), json["best_top1"]!.GetValue<double>(), json["best_step"]!.GetValue<int>(), json["best_test_top1"]!.GetValue<double>());
                 lastPush = LvwCheckpoint.ReadWords(run.LastCheckpoint);
-                if (RewriteConfig) run.WriteConfig(options, recipe, LvwTrainer.ConfigFormat);
+                if (RewriteConfig && Distributed.Writes) run.WriteConfig(options, recipe, LvwTrainer.ConfigFormat);
                 progress.Message(state.Done == 0 ? $"resuming {run.Path} from the start" : $"resuming {run.Path} after step {steps[state.Done - 1].Name} ({state.Done} of {steps.Count})");
                 if (OriginalThreads != 0 && OriginalThreads != Engine.NumThreads)
                     progress.Message($"the run was started with {OriginalThreads} threads and continues with {Engine.NumThreads}: the results will not be bit-identical to an uninterrupted run");
             }
             else
             {
-                run.WriteConfig(options, recipe, LvwTrainer.ConfigFormat);
                 state = new State(0, -1, -1, -1);
-                SaveLast(model, metadata, warm, joint, last, jointSchedule, state, null, null);
+                Distributed.StartFromRankZero(model);   // every rank starts from rank 0's network
+                if (Distributed.Writes)
+                {
+                    run.WriteConfig(options, recipe, LvwTrainer.ConfigFormat);
+                    SaveLast(model, metadata, warm, joint, last, jointSchedule, state, null, null);
+                }
             }
 
-            if (mode == PrototypeMode.Lvw && weights.Align > 0 && steps.Skip(state.Done).Any(s => s.Phase is LvwPhase.Joint or LvwPhase.LastLayer))
-                targets = LoadTargets(spec, fullTrain, baseModel, baseMeta, cancellationToken);
+            // After the broadcast or the restore: every rank's network is equal. One reducer per optimizer's parameters.
+            foreach (var parameter in model.Parameters()) parameter.RequiresGrad_(true);
+            using var warmReducer = Distributed.CreateReducer(LearningIn(model, LvwPhase.Warm));
+            using var jointReducer = Distributed.CreateReducer(LearningIn(model, LvwPhase.Joint));
+            using var lastReducer = Distributed.CreateReducer(LearningIn(model, LvwPhase.LastLayer));
+            var reducers = new Dictionary<LvwPhase, GradientReducer?> { [LvwPhase.Warm] = warmReducer, [LvwPhase.Joint] = jointReducer, [LvwPhase.LastLayer] = lastReducer };
 
-            var metrics = new MetricsLog(run.Path);
-            metrics.TruncateAfter("step", state.Done - 1);
-            using var tensorBoard = options.TensorBoard ? new TensorBoardWriter(run.TensorBoardDirectory) : null;
+            if (mode == PrototypeMode.Lvw && weights.Align > 0 && steps.Skip(state.Done).Any(s => s.Phase is LvwPhase.Joint or LvwPhase.LastLayer))
+                targets = Distributed.RankZeroFirst(() => LoadTargets(spec, fullTrain, baseModel, baseMeta, cancellationToken));   // rank 0 fills the cache
+
+            var metrics = Distributed.Writes ? new MetricsLog(run.Path) : null;
+            metrics?.TruncateAfter("step", state.Done - 1);
+            using var tensorBoard = options.TensorBoard && Distributed.Writes ? new TensorBoardWriter(run.TensorBoardDirectory) : null;
             if (resuming) tensorBoard?.AddSessionStart(state.Done + 1);
 
-            var loader = new DataLoader(train, new DataLoaderOptions { BatchSize = options.BatchSize, Shuffle = true, Seed = options.Seed, Workers = options.Workers, Transform = data.Raw });
+            var loader = new DataLoader(train, new DataLoaderOptions
+            {
+                BatchSize = options.BatchSize, Shuffle = true, Seed = options.Seed, Workers = options.Workers, Transform = data.Raw, Shard = Distributed.Shard,
+            });
             var shown = new TrainingOptions
             {
                 Data = options.Data, Architecture = architecture, Epochs = steps.Count, BatchSize = options.BatchSize, LearningRate = options.BackboneLr,
@@ -153,12 +172,14 @@ internal sealed class LvwSession(LvwTrainingOptions options, RunDirectory run, b
                         lastPush = WordPush.Push(model, train, data.Raw, data.Normalization, options.PushBatchSize, options.Workers,
                             (n, total) => progress.BatchCompleted(new TrainingBatchProgress(i + 1, n, total, n, double.NaN, double.NaN, n / Math.Max(clock.Elapsed.TotalSeconds, 1e-9))),
                             cancellationToken);
+                        // Every rank pushed over the whole split; rank 0's words (those its push-*.json describes) hold on every rank.
+                        Distributed.FromRankZero(model.Words);
                         progress.Message($"push after epoch {step.Epoch}: {model.NumWords} words on {lastPush.DistinctPatches} distinct patches ({lastPush.Seconds:F1} s)");
                         result = new LvwStepResult(step, null, 0, 0, lastPush.DistinctPatches);
                     }
                     else
                     {
-                        var trained = TrainPass(model, step, loader, data, targets, weights, warm, joint, last, cancellationToken);
+                        var trained = TrainPass(model, step, loader, data, targets, weights, warm, joint, last, reducers[step.Phase], cancellationToken);
                         if (step.Phase == LvwPhase.Joint) jointSchedule.Step();
                         result = new LvwStepResult(step, trained, trained.Images / trained.Seconds, trained.Seconds, null);
                     }
@@ -171,16 +192,20 @@ internal sealed class LvwSession(LvwTrainingOptions options, RunDirectory run, b
                     result = result with { Validation = validated, Test = evaluated, IsBest = isBest, Seconds = clock.Elapsed.TotalSeconds };
 
                     // Order matters for resuming: metrics, then push and best checkpoints, then last (a resumed run redoes the steps after last's).
-                    metrics.Append(result.ToRow(joint));
+                    metrics?.Append(result.ToRow(joint));
                     tensorBoard?.AddScalars(result.Scalars(), i + 1);
                     var next = isBest ? new State(i + 1, selection, i, evaluated.Top1) : state with { Done = i + 1 };
-                    if (step.Phase == LvwPhase.Push)
+                    if (Distributed.Writes)
                     {
-                        AtomicFile.WriteAllText(Path.Combine(run.Path, $"push-{step.Epoch}.json"), JsonSerializer.Serialize(lastPush, LvwTrainer.Json));
-                        LvwCheckpoint.Save(Path.Combine(run.Path, $"push-{step.Epoch}.ocular"), model, WithTraining(metadata, next, step, result), lastPush);
+                        if (step.Phase == LvwPhase.Push)
+                        {
+                            AtomicFile.WriteAllText(Path.Combine(run.Path, $"push-{step.Epoch}.json"), JsonSerializer.Serialize(lastPush, LvwTrainer.Json));
+                            LvwCheckpoint.Save(Path.Combine(run.Path, $"push-{step.Epoch}.ocular"), model, WithTraining(metadata, next, step, result), lastPush);
+                        }
+                        if (isBest) LvwCheckpoint.Save(run.BestCheckpoint, model, WithTraining(metadata, next, step, result), lastPush);
+                        SaveLast(model, metadata, warm, joint, last, jointSchedule, next, step, lastPush, result);
                     }
-                    if (isBest) LvwCheckpoint.Save(run.BestCheckpoint, model, WithTraining(metadata, next, step, result), lastPush);
-                    SaveLast(model, metadata, warm, joint, last, jointSchedule, next, step, lastPush, result);
+                    Distributed.Checkpointed();   // no rank starts the next step before rank 0 has written this one's checkpoint
                     state = next;
                     done.Add(result);
                     progress.EpochCompleted(result.ToEpochMetrics(steps.Count, joint));
@@ -277,6 +302,21 @@ internal sealed class LvwSession(LvwTrainingOptions options, RunDirectory run, b
             [.. model.AddOnLayers.Parameters()], model.Words);
     }
 
+    // warm_only / joint / last_only (train_and_test.py): whether the parameter at `path` learns in `phase`.
+    private static bool Learns(LvwPhase phase, string path)
+    {
+        var part = path.Split('.')[0];
+        return phase switch
+        {
+            LvwPhase.Warm => part is "add_on_layers" or "prototype_vectors",
+            LvwPhase.Joint => part != "last_layer",
+            _ => part == "last_layer",
+        };
+    }
+
+    private static IEnumerable<Parameter> LearningIn(PrototypeNetwork model, LvwPhase phase) =>
+        model.NamedParameters().Where(p => Learns(phase, p.Path)).Select(p => p.Parameter);
+
     private static IReadOnlyList<(string, Optimizer)> Optimizers(Optimizer warm, Optimizer joint, Optimizer last) => [("warm", warm), ("joint", joint), ("last", last)];
 
     // ------------------------------------------------------------ training
@@ -310,25 +350,21 @@ internal sealed class LvwSession(LvwTrainingOptions options, RunDirectory run, b
 
         public double Accuracy => Images == 0 ? double.NaN : 100.0 * Correct / Images;
 
+        // The totals over every rank's images (the ranks' sums added).
+        public void SumOver(DistributedRun distributed)
+        {
+            var t = distributed.Sum(Loss, Ce, Cluster, Separation, L1, Align, Correct, Images);
+            (Loss, Ce, Cluster, Separation, L1, Align, Correct, Images) = (t[0], t[1], t[2], t[3], t[4], t[5], (long)t[6], (int)t[7]);
+        }
+
         public LvwPassMetrics Result() => new(Mean(Loss), Mean(Ce), Mean(Cluster), Mean(Separation), Mean(L1), Mean(Align), Accuracy, Images, Seconds);
     }
 
     private LvwPassMetrics TrainPass(PrototypeNetwork model, LvwStep step, DataLoader loader, Data data, AlignmentTargets? targets, LvwLossWeights weights,
-        Optimizer warm, Optimizer joint, Optimizer last, CancellationToken cancellationToken)
+        Optimizer warm, Optimizer joint, Optimizer last, GradientReducer? reducer, CancellationToken cancellationToken)
     {
-        // warm_only / joint / last_only (train_and_test.py): which parts learn; the model is in training mode throughout
-        // (batch-norm statistics keep updating, as in the original).
-        foreach (var (path, parameter) in model.NamedParameters())
-        {
-            var part = path.Split('.')[0];
-            var learns = step.Phase switch
-            {
-                LvwPhase.Warm => part is "add_on_layers" or "prototype_vectors",
-                LvwPhase.Joint => part != "last_layer",
-                _ => part == "last_layer",
-            };
-            parameter.RequiresGrad_(learns);
-        }
+        // Which parts learn; the model is in training mode throughout (batch-norm statistics keep updating, as in the original).
+        foreach (var (path, parameter) in model.NamedParameters()) parameter.RequiresGrad_(Learns(step.Phase, path));
         var optimizer = step.Phase switch { LvwPhase.Warm => warm, LvwPhase.Joint => joint, _ => last };
         var align = step.Phase != LvwPhase.Warm && targets is not null;
         model.Train();
@@ -352,9 +388,10 @@ internal sealed class LvwSession(LvwTrainingOptions options, RunDirectory run, b
                     maps = Tensor.Where(flip, raw.Flip(2), raw);
                 }
                 optimizer.ZeroGrad();
+                Distributed.BroadcastBuffers(model);   // DDP's broadcast_buffers: rank 0's batch-norm statistics before every forward
                 using var output = model.ForwardWords(images);
                 using var loss = LvwLoss.Compute(model, output, batch.Labels, weights, maps);
-                loss.Total.Backward();
+                DistributedRun.Backward(loss.Total, reducer);   // the phase's gradients averaged over the ranks
                 optimizer.Step();
                 totals.Add(loss, output.Logits, batch.Labels);
             }
@@ -362,6 +399,9 @@ internal sealed class LvwSession(LvwTrainingOptions options, RunDirectory run, b
             progress.BatchCompleted(new TrainingBatchProgress(step.Index + 1, b, loader.BatchCount, totals.Images, totals.Mean(totals.Loss), totals.Accuracy,
                 totals.Images / clock.Elapsed.TotalSeconds));
         }
+        totals.SumOver(Distributed);
+        // Every rank evaluates, pushes and checkpoints rank 0's network: each rank's last forward moved its own statistics.
+        Distributed.BroadcastBuffers(model);
         if (totals.Images == 0) throw new DatasetException("a training pass had no image (every file skipped?)", null);
         totals.Seconds = clock.Elapsed.TotalSeconds;
         return totals.Result();
@@ -377,17 +417,20 @@ internal sealed class LvwSession(LvwTrainingOptions options, RunDirectory run, b
         return ([.. shared.Zip(own, (s, o) => s ^ o)], shared);
     }
 
+    // With several ranks each evaluates its part of each split and the results are added, so that every rank has the same numbers.
     private (ClassifierEvaluationResult? Validation, ClassifierEvaluationResult Test) Evaluate(PrototypeNetwork model, Data data, int stepNumber, CancellationToken cancellationToken)
     {
         model.Eval();
+        var validation = data.Validation is null ? null : Distributed.Part(data.Validation);
+        var test = Distributed.Part(data.Test);
         int Batches(IImageDataset d) => (d.Count + options.TestBatchSize - 1) / options.TestBatchSize;
-        var validationBatches = data.Validation is null ? 0 : Batches(data.Validation);
-        var total = validationBatches + Batches(data.Test);
+        var validationBatches = validation is null ? 0 : Batches(validation);
+        var total = validationBatches + Batches(test);
         progress.EvaluationStarted(stepNumber, total);
-        var validated = data.Validation is null ? null : ClassifierEvaluation.Evaluate(model, data.Validation, data.Normalised, options.TestBatchSize, options.Workers,
-            (b, _) => progress.EvaluationBatchCompleted(stepNumber, b, total), cancellationToken);
-        var evaluated = ClassifierEvaluation.Evaluate(model, data.Test, data.Normalised, options.TestBatchSize, options.Workers,
-            (b, _) => progress.EvaluationBatchCompleted(stepNumber, validationBatches + b, total), cancellationToken);
+        var validated = validation is null ? null : Distributed.Combine(ClassifierEvaluation.Evaluate(model, validation, data.Normalised, options.TestBatchSize,
+            options.Workers, (b, _) => progress.EvaluationBatchCompleted(stepNumber, b, total), cancellationToken));
+        var evaluated = Distributed.Combine(ClassifierEvaluation.Evaluate(model, test, data.Normalised, options.TestBatchSize, options.Workers,
+            (b, _) => progress.EvaluationBatchCompleted(stepNumber, validationBatches + b, total), cancellationToken));
         return (validated, evaluated);
     }
 

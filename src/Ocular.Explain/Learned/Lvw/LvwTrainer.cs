@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Ocular.Torch.Distributed;
 using Ocular.Torch.Serialization;
 using Ocular.Vision.Training;
 
@@ -23,6 +24,11 @@ namespace Ocular.Explain.Learned.Lvw;
 /// <para><b>Selection.</b> best.ocular is the step with the best validation top-1 (a split carved from the training
 /// set with a fixed seed; the test split with <see cref="LvwTrainingOptions.SelectOnTest"/>), among the push and
 /// last-layer steps when the schedule pushes (only there is every word exactly a training patch).</para>
+/// <para><b>Data-parallel</b> (docs/distributed.md): with a group of W ranks each rank trains on its share of every
+/// pass with <see cref="LvwTrainingOptions.BatchSize"/> images per step, from rank 0's network, with the gradients of
+/// each phase's parameters averaged and rank 0's batch-norm statistics broadcast before every forward; every rank
+/// pushes over the whole training split and takes rank 0's words; the ranks evaluate together (each a share, the sums
+/// reduced); rank 0 alone writes the run directory and the alignment targets' cache.</para>
 /// </remarks>
 public static class LvwTrainer
 {
@@ -40,25 +46,32 @@ public static class LvwTrainer
     public static string DefaultTargetsCache => CacheDirectory.For("alignment-targets");
 
     /// <summary>Starts a new run in <see cref="LvwTrainingOptions.OutputDirectory"/> and runs its schedule to the end.</summary>
+    /// <param name="options">The run's options.</param>
+    /// <param name="progress">Receives the progress (none when null).</param>
+    /// <param name="cancellationToken">Stops between batches (the run can be resumed).</param>
+    /// <param name="group">A data-parallel group (docs/distributed.md): every rank calls this with the same options; rank 0 alone writes the run directory.</param>
     /// <exception cref="ArgumentException">An option is invalid (the message names it and what is accepted).</exception>
     /// <exception cref="IOException">The directory already holds a run.</exception>
     /// <exception cref="TrainingInterruptedException">An error stopped the run after it had started; the message says how to resume.</exception>
-    public static LvwTrainingResult Train(LvwTrainingOptions options, ITrainingProgress? progress = null, CancellationToken cancellationToken = default)
+    public static LvwTrainingResult Train(LvwTrainingOptions options, ITrainingProgress? progress = null, CancellationToken cancellationToken = default,
+        ProcessGroup? group = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         var run = new RunDirectory(options.OutputDirectory);
-        if (run.HoldsRun)
+        var distributed = new DistributedRun(group);
+        if (distributed.AnyRank(run.HoldsRun))
             throw new IOException($"{run.Path} already holds a training run; resume it with `ocular train lvw --resume {run.Path}` or choose another --out");
-        return new LvwSession(options, run, resuming: false, progress ?? SilentTrainingProgress.Instance).Run(cancellationToken);
+        return new LvwSession(options, run, resuming: false, progress ?? SilentTrainingProgress.Instance) { Distributed = distributed }.Run(cancellationToken);
     }
 
     /// <summary>
     /// Continues the run in <paramref name="runDirectory"/> after its last complete step with the options of its
-    /// <c>config.json</c>; only the number of epochs may grow and the worker count may change.
+    /// <c>config.json</c>; only the number of epochs may grow and the worker count may change. A data-parallel run
+    /// resumes with the same world size (<paramref name="group"/>); every rank reads the run directory, rank 0 alone writes it.
     /// </summary>
     public static LvwTrainingResult Resume(string runDirectory, int? epochs = null, int? workers = null, ITrainingProgress? progress = null,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default, ProcessGroup? group = null)
     {
         var run = new RunDirectory(runDirectory);
         var (options, threads) = run.ReadConfig<LvwTrainingOptions>(ConfigFormat);
@@ -70,6 +83,7 @@ public static class LvwTrainer
         {
             RewriteConfig = changed,
             OriginalThreads = threads,
+            Distributed = new DistributedRun(group),
         }.Run(cancellationToken);
     }
 }
