@@ -68,14 +68,7 @@ public sealed class DistributedTrainingTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static async Task<CliRunner.Result[]> TwoRanks(params string[] args)
-    {
-        var port = LoopbackPort.Free();
-        return await Task.WhenAll(Enumerable.Range(0, 2).Select(r => Task.Run(() => CliRunner.Run(new Dictionary<string, string>
-        {
-            ["RANK"] = $"{r}", ["WORLD_SIZE"] = "2", ["MASTER_ADDR"] = "127.0.0.1", ["MASTER_PORT"] = $"{port}", ["OCULAR_GLOO_ADDRESS"] = "127.0.0.1",
-        }, args))));
-    }
+    private static Task<CliRunner.Result[]> TwoRanks(params string[] args) => LaunchedRanks.Run(2, args);
 
     [Fact]
     public async Task TwoRanksTrainOneRunAndResumeIt()

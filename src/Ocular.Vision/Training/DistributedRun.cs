@@ -131,18 +131,21 @@ public sealed class DistributedRun
     }
 
     /// <summary>
-    /// This rank's part of a pass whose results are sums (an evaluation) or are gathered: positions r, r + W, r + 2W, …
-    /// of <paramref name="count"/>, without DistributedSampler's padding, so that every sample counts once.
+    /// This rank's part of a pass over <paramref name="count"/> samples in batches of <paramref name="batchSize"/> whose
+    /// results are added or gathered (an evaluation, a cache): the single process's batches r, r + W, r + 2W, …, without
+    /// DistributedSampler's padding, so that every sample counts once and every batch is computed as the single process
+    /// computes it (the same images together: the same numbers).
     /// </summary>
-    public int[] PartOf(int count)
+    public int[] PartOf(int count, int batchSize)
     {
-        var part = new int[Math.Max(0, (count - Rank + WorldSize - 1) / WorldSize)];
-        for (var k = 0; k < part.Length; k++) part[k] = Rank + k * WorldSize;
-        return part;
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        var batches = (count + batchSize - 1) / batchSize;
+        return [.. Enumerable.Range(0, batches).Where(b => b % WorldSize == Rank)
+            .SelectMany(b => Enumerable.Range(b * batchSize, Math.Min(batchSize, count - b * batchSize)))];
     }
 
-    /// <summary>This rank's part of <paramref name="data"/> (<see cref="PartOf"/>; the samples keep their indices), or the data set itself for a single process.</summary>
-    public IImageDataset Part(IImageDataset data) => Group is null ? data : new DatasetSubset(data, PartOf(data.Count));
+    /// <summary>This rank's part of <paramref name="data"/> read in batches of <paramref name="batchSize"/> (<see cref="PartOf"/>; the samples keep their indices), or the data set itself for a single process.</summary>
+    public IImageDataset Part(IImageDataset data, int batchSize) => Group is null ? data : new DatasetSubset(data, PartOf(data.Count, batchSize));
 
     /// <summary>The evaluation of the whole data set from each rank's evaluation of its <see cref="Part"/>: loss, top-1, top-5 and confusion over every image.</summary>
     public ClassifierEvaluationResult Combine(ClassifierEvaluationResult part)

@@ -54,10 +54,7 @@ public sealed class FeatureCache : IDisposable
         var (rank, ranks) = (distributed.Rank, distributed.WorldSize);
         var batches = (n + batchSize - 1) / batchSize;
         // This rank's batches, read as one subset in order (its k-th batch is the single process's batch k·W + r).
-        var mine = Enumerable.Range(0, batches).Where(b => b % ranks == rank)
-            .SelectMany(b => Enumerable.Range(b * batchSize, Math.Min(batchSize, n - b * batchSize))).ToArray();
-        IImageDataset source = ranks == 1 ? data : new DatasetSubset(data, mine);
-        var loader = new DataLoader(source, new DataLoaderOptions { BatchSize = batchSize, Workers = workers, Transform = rawTransform });
+        var loader = new DataLoader(distributed.Part(data, batchSize), new DataLoaderOptions { BatchSize = batchSize, Workers = workers, Transform = rawTransform });
         Tensor? store = null;
         var labels = new long[views * n];
         try

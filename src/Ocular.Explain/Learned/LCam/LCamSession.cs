@@ -265,7 +265,7 @@ internal sealed class LCamSession(LCamTrainingOptions options, RunDirectory run,
     private EpochTotals Evaluate(LCamNetwork network, IImageDataset test, ITransform rawTransform, int epoch, CancellationToken cancellationToken)
     {
         network.Attention.Eval();
-        var loader = new DataLoader(Distributed.Part(test), new DataLoaderOptions { BatchSize = options.BatchSize, Workers = options.Workers, Transform = rawTransform });
+        var loader = new DataLoader(Distributed.Part(test, options.BatchSize), new DataLoaderOptions { BatchSize = options.BatchSize, Workers = options.Workers, Transform = rawTransform });
         progress.EvaluationStarted(epoch, loader.BatchCount);
         var clock = Stopwatch.StartNew();
         var totals = new Totals();

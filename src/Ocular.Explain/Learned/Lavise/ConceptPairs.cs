@@ -115,7 +115,7 @@ public sealed class ConceptPairs : IDisposable
     }
 
     /// <summary>
-    /// The pairs of every rank's part of a data set (each built from <see cref="DistributedRun.Part"/> of the images),
+    /// The pairs of every rank's part of a data set (each built from its <see cref="DistributedRun.Part"/> of the images),
     /// on every rank, in the order one process building them all would have: by image, and for an image in the order
     /// of its masks. Takes <paramref name="part"/> over (disposes it; a single process gets it back as it is).
     /// </summary>

@@ -173,7 +173,7 @@ internal sealed class LaviseSession(LaviseTrainingOptions options, RunDirectory 
     private ConceptPairs BuildPairs(string what, IImageDataset data, ITransform transform, LaviseFeatures features, ConceptVocabulary vocabulary,
         bool gather, CancellationToken cancellationToken)
     {
-        var part = Distributed.Part(data);
+        var part = Distributed.Part(data, options.BatchSize);   // the single process's batches r, r + W, …: the same pairs, to the bit
         var batches = (part.Count + options.BatchSize - 1) / options.BatchSize;
         progress.EvaluationStarted(0, batches);
         var b = 0;

@@ -421,8 +421,8 @@ internal sealed class LvwSession(LvwTrainingOptions options, RunDirectory run, b
     private (ClassifierEvaluationResult? Validation, ClassifierEvaluationResult Test) Evaluate(PrototypeNetwork model, Data data, int stepNumber, CancellationToken cancellationToken)
     {
         model.Eval();
-        var validation = data.Validation is null ? null : Distributed.Part(data.Validation);
-        var test = Distributed.Part(data.Test);
+        var validation = data.Validation is null ? null : Distributed.Part(data.Validation, options.TestBatchSize);
+        var test = Distributed.Part(data.Test, options.TestBatchSize);
         int Batches(IImageDataset d) => (d.Count + options.TestBatchSize - 1) / options.TestBatchSize;
         var validationBatches = validation is null ? 0 : Batches(validation);
         var total = validationBatches + Batches(test);

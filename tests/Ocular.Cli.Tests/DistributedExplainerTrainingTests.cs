@@ -1,0 +1,155 @@
+using System.Globalization;
+using Ocular.Explain.Learned.LCam;
+using Ocular.Explain.Learned.Lavise;
+using Ocular.Explain.Learned.Lvw;
+using Ocular.Torch;
+using Ocular.Torch.Serialization;
+using Ocular.Vision.Models;
+
+namespace Ocular.Cli.Tests;
+
+/// <summary>
+/// <c>ocular train l-cam</c>, <c>lvw</c> and <c>lavise</c> as two ranks launched as torchrun launches workers (real processes
+/// over loopback): each trains one run that rank 0 alone writes and reports, resumes it, and its checkpoints load. Two
+/// L-CAM ranks of batch B take the steps one process takes with batch 2B.
+/// </summary>
+public sealed class DistributedExplainerTrainingTests : IDisposable
+{
+    private const string Shapes = "shapes:count=64,test-count=16,size=32";
+
+    private readonly TempDirectory _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    private static void Succeeded(CliRunner.Result[] ranks)
+    {
+        Assert.True(ranks[0].ExitCode == 0, ranks[0].StdErr);
+        Assert.True(ranks[1].ExitCode == 0, ranks[1].StdErr);
+        Assert.Equal("", ranks[1].StdOut);   // rank 1 trains quietly
+    }
+
+    private static int MetricRows(string run) => File.ReadAllLines(Path.Combine(run, "metrics.jsonl")).Length;
+
+    private static string[] Files(string run) => [.. Directory.GetFiles(run).Select(Path.GetFileName).Order(StringComparer.Ordinal)!];
+
+    // The trained attention of a run's last checkpoint (L-CAM-Fm: one 1×1 convolution), weights then bias.
+    private static float[] Attention(string run)
+    {
+        using var checkpoint = SafeTensors.Load(Path.Combine(run, "last.ocular"));
+        return [.. checkpoint.Tensors["conv.weight"].ToArray<float>(), .. checkpoint.Tensors["conv.bias"].ToArray<float>()];
+    }
+
+    private static double Largest(float[] a, float[] b) => a.Zip(b, (x, y) => Math.Abs((double)x - y)).Max();
+
+    [Fact]
+    public async Task LCamTwoRanksOfBTakeTheStepsOfOneProcessOf2BAndResume()
+    {
+        var classifier = TinyCheckpoint.Create(_dir.Path);
+        string[] Train(string run, int batch) => ["train", "l-cam", "--model", classifier, "--variant", "fm", "--data", Shapes, "--epochs", "2",
+            "--batch-size", $"{batch}", "--lr", "0.05", "--workers", "0", "--threads", "1", "--out", run];
+        var two = _dir.File("two");
+        var ranks = await LaunchedRanks.Run(2, Train(two, 8));
+        Succeeded(ranks);
+        Assert.Contains("2 epochs of 4 batches of 8", ranks[0].StdOut);   // 32 of the 64 images per rank and epoch
+        Assert.Contains("feature cache: 64 images × 2 views", ranks[0].StdOut);
+        Assert.Equal(2, MetricRows(two));
+
+        // 64 images, a multiple of 2B = 16 (no padding): each step's batch of 16 in the seeded order is the union of the
+        // ranks' batches of 8 (DataShard: rank r takes positions r, r + 2, …), the attention has no batch norm and the
+        // classifier is frozen in evaluation mode, and the loss terms are batch means, so the averaged gradient is the
+        // gradient over 16 — computed as the mean of two means over 8, the same float32 sums in another order. Measured:
+        // weights within 2e-7 after the 8 momentum steps (magnitudes up to ~1); 1e-5 leaves room for that rounding to grow,
+        // while one process of batch 8 (twice the steps) ends more than 1e-3 away.
+        var one = _dir.File("one");
+        Assert.True(CliRunner.Run(Train(one, 16)).ExitCode == 0);
+        var halves = _dir.File("halves");
+        Assert.True(CliRunner.Run(Train(halves, 8)).ExitCode == 0);
+        Assert.InRange(Largest(Attention(two), Attention(one)), 0, 1e-5);
+        Assert.True(Largest(Attention(halves), Attention(one)) > 1e-3);
+        Assert.Equal(Files(one), Files(two));   // one run directory, as a single process writes it
+
+        // Resumed with --nproc-per-node: the launcher starts the two ranks itself.
+        var resumed = CliRunner.Run("train", "l-cam", "--resume", two, "--epochs", "3", "--nproc-per-node", "2", "--threads", "2", "--workers", "0");
+        Assert.True(resumed.ExitCode == 0, resumed.StdErr);
+        Assert.Contains("resuming", resumed.StdOut);
+        Assert.Contains("epoch 3/3", resumed.StdOut);
+        Assert.DoesNotContain("epoch 1/3", resumed.StdOut);
+        Assert.Equal(3, MetricRows(two));
+        var (attention, metadata) = LCamCheckpoint.Load(Path.Combine(two, "best.ocular"));
+        using (attention)
+        {
+            Assert.Equal("fm", metadata.Variant);
+            Assert.Equal(6, metadata.NumClasses);
+        }
+    }
+
+    [Fact]
+    public async Task LvwTwoRanksTrainPushAndResumeOneRun()
+    {
+        var classifier = TinyCheckpoint.Create(_dir.Path);
+        const string data = "shapes:count=96,test-count=16,size=32";
+        var run = _dir.File("lvw");
+        var ranks = await LaunchedRanks.Run(2, "train", "lvw", "--base", classifier, "--data", data, "--epochs", "2", "--warm-epochs", "1",
+            "--push-start", "1", "--push-every", "1", "--last-layer-iterations", "1", "--words-per-class", "2", "--dimension", "16", "--batch-size", "16",
+            "--targets-cache", _dir.File("targets"), "--threads", "1", "--workers", "0", "--out", run);
+        Succeeded(ranks);
+        Assert.Contains("lvw_compact_cnn_w2_d16", ranks[0].StdOut);
+        Assert.Contains("4 steps of 3 batches of 16", ranks[0].StdOut);   // 87 training images after the validation carve: 44 per rank
+        Assert.Contains("push after epoch 1: 12 words on", ranks[0].StdOut);
+        Assert.Equal(4, MetricRows(run));   // 0nopush, 1nopush, 1push, 1_0push
+        Assert.True(File.Exists(Path.Combine(run, "push-1.json")));
+        var push = LvwCheckpoint.ReadWords(Path.Combine(run, "push-1.ocular"))!;
+        Assert.Equal(12, push.Words.Count);
+        Assert.All(push.Words, w => Assert.InRange(w.Image, 0, 95));
+
+        var resumed = await LaunchedRanks.Run(2, "train", "lvw", "--resume", run, "--epochs", "3", "--threads", "1", "--workers", "0");
+        Succeeded(resumed);
+        Assert.Contains("after step 1_0push (4 of 7)", resumed[0].StdOut);
+        Assert.Equal(7, MetricRows(run));
+        Assert.True(File.Exists(Path.Combine(run, "push-2.ocular")));
+        using var trained = ClassifierCheckpoint.Load(Path.Combine(run, "last.ocular"));
+        Assert.Equal("lvw_compact_cnn_w2_d16", trained.Model.Architecture);
+        Assert.Equal(6, trained.Model.NumClasses);
+    }
+
+    [Fact]
+    public async Task LaviseTwoRanksBuildTheSingleProcesssPairsTrainAndResume()
+    {
+        var classifier = TinyCheckpoint.Create(_dir.Path);
+        var vectors = _dir.File("vectors.txt");
+        var random = new Random(5);
+        string[] words = ["circle", "square", "triangle", "star", "cross", "ring", "red", "green", "blue", "yellow", "magenta", "cyan", "the", "thing"];
+        File.WriteAllLines(vectors, words.Select(w => w + " " + string.Join(" ",
+            Enumerable.Range(0, 12).Select(_ => (random.NextDouble() - 0.5).ToString("F4", CultureInfo.InvariantCulture)))));
+        var cache = new Dictionary<string, string> { ["XDG_CACHE_HOME"] = _dir.File("cache") };
+        string[] Train(string run) => ["train", "lavise", "--model", classifier, "--data", Shapes, "--embeddings", vectors, "--epochs", "2",
+            "--batch-size", "16", "--lr", "1e-3", "--threads", "1", "--workers", "0", "--out", run];
+        var run = _dir.File("lavise");
+        var ranks = await LaunchedRanks.Run(2, cache, Train(run));
+        Succeeded(ranks);
+        Assert.Equal(2, MetricRows(run));
+        Assert.True(File.Exists(Path.Combine(run, "concepts.json")));
+
+        // The ranks built their parts of the pairs and gathered the training pairs: the counts of one process, and each
+        // rank's half of them per epoch.
+        var single = CliRunner.Run(cache, Train(_dir.File("single")));
+        Assert.True(single.ExitCode == 0, single.StdErr);
+        static string Line(string output, string start) => output.Split('\n').Single(l => l.StartsWith(start, StringComparison.Ordinal)).Split(", built")[0];
+        Assert.Equal(Line(single.StdOut, "training pairs:"), Line(ranks[0].StdOut, "training pairs:"));
+        Assert.Equal(Line(single.StdOut, "validation pairs:"), Line(ranks[0].StdOut, "validation pairs:"));
+        var pairs = int.Parse(Line(single.StdOut, "training pairs:").Split(' ')[2], NumberStyles.AllowThousands, CultureInfo.InvariantCulture);
+        Assert.Contains($"of {((pairs + 1) / 2 + 15) / 16} batches of 16", ranks[0].StdOut);
+
+        var resumed = await LaunchedRanks.Run(2, cache, "train", "lavise", "--resume", run, "--epochs", "3", "--threads", "1", "--workers", "0");
+        Succeeded(resumed);
+        Assert.Contains("resuming", resumed[0].StdOut);
+        Assert.Contains("epoch 3/3", resumed[0].StdOut);
+        Assert.Equal(3, MetricRows(run));
+        var (network, metadata) = LaviseCheckpoint.Load(Path.Combine(run, "last.ocular"));
+        using (network)
+        {
+            Assert.Equal(12, network.EmbeddingDimension);
+            Assert.Equal(3, metadata.Training!["epoch"]!.GetValue<int>());
+        }
+    }
+}
