@@ -81,6 +81,13 @@ public sealed class DistributedExplainerTrainingTests : IDisposable
             Assert.Equal("fm", metadata.Variant);
             Assert.Equal(6, metadata.NumClasses);
         }
+
+        // One process continues the 2-rank run with the same 16 images per step.
+        var alone = CliRunner.Run("train", "l-cam", "--resume", two, "--epochs", "4", "--threads", "1", "--workers", "0");
+        Assert.True(alone.ExitCode == 0, alone.StdErr);
+        Assert.Contains("continues with 1 × batch 16: the same 16 images per step", alone.StdOut);
+        Assert.Contains("epoch 4/4", alone.StdOut);
+        Assert.Equal(4, MetricRows(two));
     }
 
     [Fact]

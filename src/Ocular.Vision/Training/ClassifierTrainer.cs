@@ -69,11 +69,12 @@ public static class ClassifierTrainer
         if (!run.ConfigHas("select_on_test")) options = options with { SelectOnTest = true };
         var (newEpochs, newWorkers, changed) = ResumeChanges.Apply(run, options.Epochs, options.Schedule, options.Workers, epochs, workers, $"start a new run (e.g. --weights {run.LastCheckpoint})");
         options = options with { Epochs = newEpochs, Workers = newWorkers };
-        if (WithWorldSize(run, options, group?.WorldSize ?? 1) is { } regrouped)
+        var worldSize = group?.WorldSize ?? 1;
+        var (batchSize, regrouped) = ResumeChanges.Regroup(run, options.WorldSize, options.BatchSize, worldSize);
+        if (regrouped is not null)
         {
-            (progress ?? SilentTrainingProgress.Instance).Message(
-                $"the run was trained by {options.WorldSize} × batch {options.BatchSize} and continues with {regrouped.WorldSize} × batch {regrouped.BatchSize}: the same {options.WorldSize * options.BatchSize} images per step");
-            (options, changed) = (regrouped, true);
+            (progress ?? SilentTrainingProgress.Instance).Message(regrouped);
+            (options, changed) = (options with { WorldSize = worldSize, BatchSize = batchSize }, true);
         }
         options.Validate();
         var session = new TrainingSession(options, run, resuming: true, progress ?? SilentTrainingProgress.Instance)
@@ -83,18 +84,4 @@ public static class ClassifierTrainer
             Distributed = new DistributedRun(group),
         };
         return session.Run(cancellationToken);
-    }
-
-    // Another number of ranks can resume a run: checkpoints fall between epochs, and an epoch's global order does not depend
-    // on the ranks (DataShard strides over it), so ranks × batch kept equal sends the same images through each step — and
-    // gives the same number of steps per epoch, ⌈⌈N/W⌉/B⌉ = ⌈N/(W·B)⌉ — apart from DistributedSampler's padding.
-    private static TrainingOptions? WithWorldSize(RunDirectory run, TrainingOptions options, int worldSize)
-    {
-        if (options.WorldSize == worldSize) return null;
-        var perStep = options.WorldSize * options.BatchSize;
-        if (perStep % worldSize != 0)
-            throw new ArgumentException($"{run.Path} was trained by {options.WorldSize} rank(s) × batch {options.BatchSize} = {perStep} images per step, " +
-                $"which {worldSize} ranks cannot share equally: resume it with a number of ranks that divides {perStep}");
-        return options with { WorldSize = worldSize, BatchSize = perStep / worldSize };
-    }
-}
+    }}

@@ -1,9 +1,10 @@
 namespace Ocular.Vision.Training;
 
 /// <summary>
-/// What a resumed run may change, checked once for every trainer (classifier, L-CAM): the number of epochs may only grow,
-/// and not under a schedule shaped by the run's length (cosine, one-cycle); the number of data-loader workers may change
-/// (the batches do not depend on it). The run must have a <c>last.ocular</c> to resume from.
+/// What a resumed run may change, checked once for every trainer (classifier, L-CAM, LVW, LaViSE): the number of epochs
+/// may only grow, and not under a schedule shaped by the run's length (cosine, one-cycle); the number of data-loader
+/// workers may change (the batches do not depend on it); the number of ranks may change when it divides the images of a
+/// step (<see cref="Regroup"/>). The run must have a <c>last.ocular</c> to resume from.
 /// </summary>
 public static class ResumeChanges
 {
@@ -38,5 +39,26 @@ public static class ResumeChanges
         if (!File.Exists(run.LastCheckpoint))
             throw new FileNotFoundException($"{run.Path} has no last.ocular to resume from", run.LastCheckpoint);
         return (runEpochs, runWorkers, changed);
+    }
+
+    /// <summary>
+    /// The per-rank batch size of a run trained by <paramref name="runWorldSize"/> ranks × <paramref name="runBatchSize"/>
+    /// and resumed by <paramref name="worldSize"/> ranks: the same W·B samples per step, shared by the new ranks, and a
+    /// line for the progress when it changed (null when the number of ranks is the run's). Checkpoints fall between
+    /// passes and a pass's global order does not depend on the ranks (DataShard strides over it), so ranks × batch kept
+    /// equal sends the same samples through each step — and gives the same steps per pass, ⌈⌈N/W⌉/B⌉ = ⌈N/(W·B)⌉ — apart
+    /// from DistributedSampler's padding.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="worldSize"/> does not divide the samples of a step.</exception>
+    public static (int BatchSize, string? Message) Regroup(RunDirectory run, int runWorldSize, int runBatchSize, int worldSize)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        if (runWorldSize == worldSize) return (runBatchSize, null);
+        var perStep = runWorldSize * runBatchSize;
+        if (perStep % worldSize != 0)
+            throw new ArgumentException($"{run.Path} was trained by {runWorldSize} rank(s) × batch {runBatchSize} = {perStep} images per step, " +
+                $"which {worldSize} ranks cannot share equally: resume it with a number of ranks that divides {perStep}");
+        var batch = perStep / worldSize;
+        return (batch, $"the run was trained by {runWorldSize} × batch {runBatchSize} and continues with {worldSize} × batch {batch}: the same {perStep} images per step");
     }
 }

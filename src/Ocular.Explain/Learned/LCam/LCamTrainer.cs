@@ -57,6 +57,7 @@ public static class LCamTrainer
     public static LCamTrainingResult Train(LCamTrainingOptions options, ITrainingProgress? progress = null, CancellationToken cancellationToken = default,
         ProcessGroup? group = null)
     {
+        options = options with { WorldSize = group?.WorldSize ?? 1 };
         options.Validate();
         var run = new RunDirectory(options.OutputDirectory);
         var distributed = new DistributedRun(group);
@@ -68,8 +69,9 @@ public static class LCamTrainer
     /// <summary>
     /// Continues the run in <paramref name="runDirectory"/> from its last complete epoch with the options of its
     /// <c>config.json</c>; only the number of epochs may grow (not with the cosine and one-cycle schedules) and the
-    /// worker count may change. A data-parallel run resumes with the same world size (<paramref name="group"/>); every
-    /// rank reads the run directory (on a file system they share), rank 0 alone writes it.
+    /// worker count may change. The ranks of <paramref name="group"/> may be another number than the
+    /// run's when they divide its images per step (<see cref="ResumeChanges.Regroup"/>); every rank reads the run
+    /// directory (on a file system they share), rank 0 alone writes it.
     /// </summary>
     public static LCamTrainingResult Resume(string runDirectory, int? epochs = null, int? workers = null, ITrainingProgress? progress = null,
         CancellationToken cancellationToken = default, ProcessGroup? group = null)
@@ -79,6 +81,13 @@ public static class LCamTrainer
         options = options with { OutputDirectory = run.Path };
         var (newEpochs, newWorkers, changed) = ResumeChanges.Apply(run, options.Epochs, options.Schedule, options.Workers, epochs, workers);
         options = options with { Epochs = newEpochs, Workers = newWorkers };
+        var worldSize = group?.WorldSize ?? 1;
+        var (batchSize, regrouped) = ResumeChanges.Regroup(run, options.WorldSize, options.BatchSize, worldSize);
+        if (regrouped is not null)
+        {
+            (progress ?? SilentTrainingProgress.Instance).Message(regrouped);
+            (options, changed) = (options with { WorldSize = worldSize, BatchSize = batchSize }, true);
+        }
         options.Validate();
         return new LCamSession(options, run, resuming: true, progress ?? SilentTrainingProgress.Instance)
         {

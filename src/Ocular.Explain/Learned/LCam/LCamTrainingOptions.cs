@@ -31,8 +31,14 @@ public sealed record LCamTrainingOptions
     /// <summary>Epochs (the reference: 8 for VGG-16, 26 for ResNet-50).</summary>
     public int Epochs { get; init; } = 8;
 
-    /// <summary>Images per batch (64).</summary>
+    /// <summary>Images per batch (64; per rank in a data-parallel run).</summary>
     public int BatchSize { get; init; } = 64;
+
+    /// <summary>
+    /// The number of ranks the run trains with, each on <see cref="BatchSize"/> per step (set by the trainer and recorded
+    /// in config.json, so that a resume with another number of ranks can keep the W·B of a step).
+    /// </summary>
+    public int WorldSize { get; init; } = 1;
 
     /// <summary>
     /// The learning rate of the weights (biases get <see cref="BiasLrFactor"/>×); null for the reference's effective value
@@ -162,6 +168,7 @@ public sealed record LCamTrainingOptions
         Require(!UsesCache || variant == LCamVariant.Fm, $"--cache memory applies to L-CAM-Fm only (L-CAM-{variant} masks the image, so the frozen features change every step)");
         Require(CacheType.ToLowerInvariant() is "float16" or "float32", $"unknown --cache-type '{CacheType}'; accepted: float16, float32");
         Require(Workers >= 0, $"--workers must not be negative, got {Workers}");
+        Require(WorldSize >= 1, $"the world size must be at least 1, got {WorldSize}");
         Require(!string.IsNullOrWhiteSpace(OutputDirectory), "no run directory given (--out RUN_DIR)");
         _ = TargetSource;
         _ = MaskLossSelection;

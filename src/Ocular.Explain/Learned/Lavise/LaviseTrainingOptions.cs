@@ -29,8 +29,14 @@ public sealed record LaviseTrainingOptions
     /// <summary>Epochs (20).</summary>
     public int Epochs { get; init; } = 20;
 
-    /// <summary>Concept–mask pairs per batch (64).</summary>
+    /// <summary>Concept–mask pairs per batch (64; per rank in a data-parallel run).</summary>
     public int BatchSize { get; init; } = 64;
+
+    /// <summary>
+    /// The number of ranks the run trains with, each on <see cref="BatchSize"/> per step (set by the trainer and recorded
+    /// in config.json, so that a resume with another number of ranks can keep the W·B of a step).
+    /// </summary>
+    public int WorldSize { get; init; } = 1;
 
     /// <summary>Adam's learning rate (1e-4, the original's).</summary>
     public double LearningRate { get; init; } = 1e-4;
@@ -78,5 +84,6 @@ public sealed record LaviseTrainingOptions
         if (TrainImages is < 1) throw new ArgumentException($"--train-images must be at least 1, got {TrainImages}");
         if (TestImages is < 1) throw new ArgumentException($"--test-images must be at least 1, got {TestImages}");
         if (Workers < 0) throw new ArgumentException($"--workers must not be negative, got {Workers}");
+        if (WorldSize < 1) throw new ArgumentException($"the world size must be at least 1, got {WorldSize}");
     }
 }

@@ -57,6 +57,7 @@ public static class LvwTrainer
         ProcessGroup? group = null)
     {
         ArgumentNullException.ThrowIfNull(options);
+        options = options with { WorldSize = group?.WorldSize ?? 1 };
         options.Validate();
         var run = new RunDirectory(options.OutputDirectory);
         var distributed = new DistributedRun(group);
@@ -68,7 +69,8 @@ public static class LvwTrainer
     /// <summary>
     /// Continues the run in <paramref name="runDirectory"/> after its last complete step with the options of its
     /// <c>config.json</c>; only the number of epochs may grow and the worker count may change. A data-parallel run
-    /// resumes with the same world size (<paramref name="group"/>); every rank reads the run directory, rank 0 alone writes it.
+    /// may resume with another number of ranks (<paramref name="group"/>) that divides its images per step
+    /// (<see cref="ResumeChanges.Regroup"/>); every rank reads the run directory, rank 0 alone writes it.
     /// </summary>
     public static LvwTrainingResult Resume(string runDirectory, int? epochs = null, int? workers = null, ITrainingProgress? progress = null,
         CancellationToken cancellationToken = default, ProcessGroup? group = null)
@@ -78,6 +80,13 @@ public static class LvwTrainer
         options = options with { OutputDirectory = run.Path };
         var (newEpochs, newWorkers, changed) = ResumeChanges.Apply(run, options.Epochs, null, options.Workers, epochs, workers);
         options = options with { Epochs = newEpochs, Workers = newWorkers };
+        var worldSize = group?.WorldSize ?? 1;
+        var (batchSize, regrouped) = ResumeChanges.Regroup(run, options.WorldSize, options.BatchSize, worldSize);
+        if (regrouped is not null)
+        {
+            (progress ?? SilentTrainingProgress.Instance).Message(regrouped);
+            (options, changed) = (options with { WorldSize = worldSize, BatchSize = batchSize }, true);
+        }
         options.Validate();
         return new LvwSession(options, run, resuming: true, progress ?? SilentTrainingProgress.Instance)
         {

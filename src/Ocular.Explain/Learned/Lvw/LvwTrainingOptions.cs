@@ -102,8 +102,14 @@ public sealed record LvwTrainingOptions
     /// </summary>
     public bool IndependentFlip { get; init; }
 
-    /// <summary>The training batch size (§4: 80).</summary>
+    /// <summary>The training batch size (§4: 80; per rank in a data-parallel run).</summary>
     public int BatchSize { get; init; } = 80;
+
+    /// <summary>
+    /// The number of ranks the run trains with, each on <see cref="BatchSize"/> per step (set by the trainer and recorded
+    /// in config.json, so that a resume with another number of ranks can keep the W·B of a step).
+    /// </summary>
+    public int WorldSize { get; init; } = 1;
 
     /// <summary>The evaluation batch size (§4: 100).</summary>
     public int TestBatchSize { get; init; } = 100;
@@ -196,6 +202,7 @@ public sealed record LvwTrainingOptions
         Require(TestImages is null or >= 1, $"--test-images must be at least 1, got {TestImages}");
         Require(SelectOnTest || (ValidationFraction > 0 && ValidationFraction < 1), $"--validation-fraction must be in (0, 1), got {ValidationFraction}");
         Require(Workers >= 0, $"--workers must not be negative, got {Workers}");
+        Require(WorldSize >= 1, $"the world size must be at least 1, got {WorldSize}");
         Require(!string.IsNullOrWhiteSpace(OutputDirectory), "no run directory given (--out RUN_DIR)");
     }
 }
