@@ -65,9 +65,9 @@ public static class ClassifierEvaluation
     /// <param name="batchCompleted">Called after each batch with (batches done, batches).</param>
     /// <param name="cancellationToken">Stops between batches.</param>
     /// <param name="group">
-    /// A data-parallel group: rank r evaluates the images r, r + W, … (no padding) and the counts and loss sums are
-    /// all-reduced, so every rank returns the whole set's results — the counts exactly the single process's, the mean
-    /// loss up to the order of its float sums.
+    /// A data-parallel group: rank r evaluates the single process's batches r, r + W, … (<see cref="DistributedRun.Part"/>;
+    /// no padding) and the counts and loss sums are all-reduced, so every rank returns the whole set's results — the
+    /// counts exactly the single process's, the mean loss up to the order of its float sums.
     /// </param>
     public static ClassifierEvaluationResult Evaluate(Classifier model, IImageDataset data, ITransform transform, int batchSize = 64, int workers = 2,
         Action<int, int>? batchCompleted = null, CancellationToken cancellationToken = default, Torch.Distributed.ProcessGroup? group = null)
@@ -75,9 +75,7 @@ public static class ClassifierEvaluation
         var classes = data.ClassNames.Count;
         if (classes != model.NumClasses)
             throw new ArgumentException($"the model has {model.NumClasses} classes but the data set has {classes} ({string.Join(", ", data.ClassNames.Take(10))}{(classes > 10 ? ", …" : "")})");
-        IImageDataset mine = group is { WorldSize: > 1 } g
-            ? new DatasetSubset(data, [.. Enumerable.Range(0, data.Count).Where(i => i % g.WorldSize == g.Rank)])
-            : data;
+        var mine = new DistributedRun(group).Part(data, batchSize);
         var loader = new DataLoader(mine, new DataLoaderOptions { BatchSize = batchSize, Workers = workers, Transform = transform });
         var confusion = new long[classes, classes];
         double lossSum = 0;

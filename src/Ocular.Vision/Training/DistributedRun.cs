@@ -147,35 +147,6 @@ public sealed class DistributedRun
     /// <summary>This rank's part of <paramref name="data"/> read in batches of <paramref name="batchSize"/> (<see cref="PartOf"/>; the samples keep their indices), or the data set itself for a single process.</summary>
     public IImageDataset Part(IImageDataset data, int batchSize) => Group is null ? data : new DatasetSubset(data, PartOf(data.Count, batchSize));
 
-    /// <summary>The evaluation of the whole data set from each rank's evaluation of its <see cref="Part"/>: loss, top-1, top-5 and confusion over every image.</summary>
-    public ClassifierEvaluationResult Combine(ClassifierEvaluationResult part)
-    {
-        ArgumentNullException.ThrowIfNull(part);
-        if (Group is null) return part;
-        var classes = part.ClassNames.Count;
-        var values = new double[3 + classes * classes];
-        if (part.Count > 0)
-        {
-            values[0] = part.Count;
-            values[1] = part.Loss * part.Count;
-            values[2] = Math.Round(part.Top5 * part.Count / 100);
-        }
-        for (var i = 0; i < classes; i++)
-            for (var j = 0; j < classes; j++)
-                values[3 + i * classes + j] = part.Confusion[i, j];
-        var sums = Sum(values);
-        var count = (int)sums[0];
-        var confusion = new long[classes, classes];
-        long correct = 0;
-        for (var i = 0; i < classes; i++)
-            for (var j = 0; j < classes; j++)
-                confusion[i, j] = (long)sums[3 + i * classes + j];
-        for (var k = 0; k < classes; k++) correct += confusion[k, k];
-        return count == 0
-            ? new ClassifierEvaluationResult(0, double.NaN, double.NaN, double.NaN, confusion, part.ClassNames)
-            : new ClassifierEvaluationResult(count, sums[1] / count, 100.0 * correct / count, 100.0 * sums[2] / count, confusion, part.ClassNames);
-    }
-
     /// <summary>Waits until every rank is here: after rank 0 has written a checkpoint, so that no rank runs ahead of the files (a resume reads them).</summary>
     public void Checkpointed() => Group?.Barrier();
 }

@@ -9,14 +9,11 @@ namespace Ocular.Vision.Tests.Training;
 
 /// <summary>
 /// The data-parallel side of a training run that every trainer shares: a single process does what it always did, and two
-/// ranks (threads, each with its own group over loopback) agree on sums, parts, evaluations, weights and gradients.
+/// ranks (threads, each with its own group over loopback) agree on sums, parts, weights and gradients.
 /// </summary>
 [Collection(GlobalStateCollection.Name)]
 public class DistributedRunTests
 {
-    private static ClassifierEvaluationResult Evaluation(int count, double loss, double top5, long[,] confusion) =>
-        new(count, loss, 100.0 * (confusion[0, 0] + confusion[1, 1]) / count, top5, confusion, ["a", "b"]);
-
     [Fact]
     public void ASingleProcessIsLeftAsItIs()
     {
@@ -32,13 +29,11 @@ public class DistributedRunTests
         Assert.Same(data, run.Part(data, 2));
         using var linear = new Linear(3, 2);
         Assert.Null(run.CreateReducer(linear.Parameters()));
-        var part = Evaluation(2, 1.0, 50, new long[,] { { 1, 0 }, { 1, 0 } });
-        Assert.Same(part, run.Combine(part));
         Assert.Equal(7, run.RankZeroFirst(() => 7));
     }
 
     [Fact]
-    public void TwoRanksAgreeOnSumsPartsAndEvaluations()
+    public void TwoRanksAgreeOnSumsPartsAndRankZerosValues()
     {
         var order = new System.Collections.Concurrent.ConcurrentQueue<int>();
         var results = LoopbackRanks.Run(2, g =>
@@ -46,9 +41,6 @@ public class DistributedRunTests
             var run = new DistributedRun(g);
             var sums = run.Sum(g.Rank + 1, 10.0 * g.Rank);
             var any = (run.AnyRank(g.Rank == 1), run.AnyRank(false));
-            var evaluation = run.Combine(g.Rank == 0
-                ? Evaluation(2, 1.0, 50, new long[,] { { 1, 0 }, { 1, 0 } })
-                : Evaluation(1, 4.0, 100, new long[,] { { 0, 0 }, { 0, 1 } }));
             var first = run.RankZeroFirst(() =>
             {
                 if (g.Rank == 0) Thread.Sleep(300);   // rank 1 would overtake rank 0 without the barrier
@@ -57,7 +49,7 @@ public class DistributedRunTests
             });
             using var value = Tensor.FromArray([g.Rank + 5f]);
             run.FromRankZero(value);
-            return (run.Writes, run.Shard, sums, any, Parts: (run.PartOf(5, 2), run.PartOf(1, 2)), evaluation, first, Value: value.Item<float>());
+            return (run.Writes, run.Shard, sums, any, Parts: (run.PartOf(5, 2), run.PartOf(1, 2)), first, Value: value.Item<float>());
         });
         Assert.Equal([0, 1], order);
         for (var r = 0; r < 2; r++)
@@ -70,12 +62,6 @@ public class DistributedRunTests
             // Batches of 2 of 5 samples, [0 1] [2 3] [4]: rank 0 takes the first and the third, rank 1 the second.
             Assert.Equal(r == 0 ? [0, 1, 4] : [2, 3], x.Parts.Item1);
             Assert.Equal(r == 0 ? [0] : [], x.Parts.Item2);
-            // 3 images: loss (2·1 + 1·4) / 3, top-1 2 of 3, top-5 (1 + 1) of 3, and the confusion matrices added.
-            Assert.Equal(3, x.evaluation.Count);
-            Assert.Equal(2.0, x.evaluation.Loss, 12);
-            Assert.Equal(200.0 / 3, x.evaluation.Top1, 12);
-            Assert.Equal(200.0 / 3, x.evaluation.Top5, 12);
-            Assert.Equal(new long[,] { { 1, 0 }, { 1, 1 } }, x.evaluation.Confusion);
             Assert.Equal(r, x.first);
             Assert.Equal(5f, x.Value);
         }

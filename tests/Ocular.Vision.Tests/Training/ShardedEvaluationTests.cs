@@ -10,9 +10,9 @@ using Ocular.Vision.Transforms;
 namespace Ocular.Vision.Tests.Training;
 
 /// <summary>
-/// Evaluation shared by ranks (each every W-th image, sums all-reduced) returns the single process's results on every
-/// rank: the confusion matrix, top-1 and top-5 exactly, the mean loss within 1e-6 (float sums in another order); 21
-/// images over 2 ranks checks the uneven split.
+/// Evaluation shared by ranks (each the single process's batches r, r + W, …, sums all-reduced) returns the single
+/// process's results on every rank: the confusion matrix, top-1 and top-5 exactly, the mean loss within 1e-6 (float sums
+/// in another order); 21 images over 2 ranks checks the uneven split.
 /// </summary>
 public class ShardedEvaluationTests
 {

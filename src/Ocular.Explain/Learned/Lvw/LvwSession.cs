@@ -417,20 +417,18 @@ internal sealed class LvwSession(LvwTrainingOptions options, RunDirectory run, b
         return ([.. shared.Zip(own, (s, o) => s ^ o)], shared);
     }
 
-    // With several ranks each evaluates its part of each split and the results are added, so that every rank has the same numbers.
+    // With several ranks each evaluates its share of each split and the sums are all-reduced, so that every rank has the same numbers.
     private (ClassifierEvaluationResult? Validation, ClassifierEvaluationResult Test) Evaluate(PrototypeNetwork model, Data data, int stepNumber, CancellationToken cancellationToken)
     {
         model.Eval();
-        var validation = data.Validation is null ? null : Distributed.Part(data.Validation, options.TestBatchSize);
-        var test = Distributed.Part(data.Test, options.TestBatchSize);
-        int Batches(IImageDataset d) => (d.Count + options.TestBatchSize - 1) / options.TestBatchSize;
-        var validationBatches = validation is null ? 0 : Batches(validation);
-        var total = validationBatches + Batches(test);
+        int Batches(IImageDataset d) => (Distributed.Part(d, options.TestBatchSize).Count + options.TestBatchSize - 1) / options.TestBatchSize;
+        var validationBatches = data.Validation is null ? 0 : Batches(data.Validation);
+        var total = validationBatches + Batches(data.Test);
         progress.EvaluationStarted(stepNumber, total);
-        var validated = validation is null ? null : Distributed.Combine(ClassifierEvaluation.Evaluate(model, validation, data.Normalised, options.TestBatchSize,
-            options.Workers, (b, _) => progress.EvaluationBatchCompleted(stepNumber, b, total), cancellationToken));
-        var evaluated = Distributed.Combine(ClassifierEvaluation.Evaluate(model, test, data.Normalised, options.TestBatchSize, options.Workers,
-            (b, _) => progress.EvaluationBatchCompleted(stepNumber, validationBatches + b, total), cancellationToken));
+        var validated = data.Validation is null ? null : ClassifierEvaluation.Evaluate(model, data.Validation, data.Normalised, options.TestBatchSize, options.Workers,
+            (b, _) => progress.EvaluationBatchCompleted(stepNumber, b, total), cancellationToken, Distributed.Group);
+        var evaluated = ClassifierEvaluation.Evaluate(model, data.Test, data.Normalised, options.TestBatchSize, options.Workers,
+            (b, _) => progress.EvaluationBatchCompleted(stepNumber, validationBatches + b, total), cancellationToken, Distributed.Group);
         return (validated, evaluated);
     }
 
