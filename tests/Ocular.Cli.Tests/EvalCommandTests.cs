@@ -38,6 +38,22 @@ public class EvalCommandTests
         {
             Assert.Equal(top1, json.RootElement.GetProperty("top1").GetDouble(), 9);
             Assert.Equal(6, json.RootElement.GetProperty("per_class").GetArrayLength());
+            Assert.Equal("fp32", json.RootElement.GetProperty("precision").GetString());
+        }
+
+        // bfloat16 (emulated here, forced so on any processor): the same 60 images, the precision recorded, the loss
+        // within bfloat16's rounding of float32's (an untrained network's logits are near 0: 0.05 absolute).
+        var bf16Dir = Path.Combine(dir.Path, "bf16");
+        var bf16 = CliRunner.Run(new Dictionary<string, string> { [Torch.CpuFeatures.NativeBf16Variable] = "0" }, "eval", "classifier", "--model", modelPath,
+            "--data", "shapes:count=12,test-count=60,size=32", "--out", bf16Dir, "--precision", "bf16");
+        Assert.True(bf16.ExitCode == 0, bf16.StdErr);
+        Assert.Contains("precision bf16: this processor has no native bfloat16", bf16.StdErr);
+        using (var full = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "eval-test.json"))))
+        using (var low = JsonDocument.Parse(File.ReadAllText(Path.Combine(bf16Dir, "eval-test.json"))))
+        {
+            Assert.Equal("bf16", low.RootElement.GetProperty("precision").GetString());
+            Assert.Equal(60, low.RootElement.GetProperty("images").GetInt32());
+            Assert.Equal(full.RootElement.GetProperty("loss").GetDouble(), low.RootElement.GetProperty("loss").GetDouble(), 0.05);
         }
         using var picture = ImageIO.Read(Path.Combine(outDir, "confusion-test.png"));
         Assert.Equal(3, picture.Shape[0]);

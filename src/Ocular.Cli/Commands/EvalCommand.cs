@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
+using Ocular.Torch;
 using Ocular.Torch.Serialization;
 using Ocular.Vision.Datasets;
 using Ocular.Vision.Images;
@@ -25,16 +26,18 @@ internal static class EvalCommand
         var output = new Option<string?>("--out") { Description = "where to write confusion-SPLIT.csv/.png and eval-SPLIT.json (default: the model's folder)" };
         var batchSize = new Option<int>("--batch-size") { Description = "images per batch", DefaultValueFactory = _ => 64 };
         var workers = new Option<int>("--workers") { Description = "data-loader worker threads", DefaultValueFactory = _ => 2 };
+        // Accuracies are reported and compared across machines: float32 unless asked.
+        var precision = new PrecisionOption(Precision.Fp32);
         var classifier = new Command("classifier", "Evaluate a classifier: top-1, top-5, per-class accuracy and the confusion matrix (CSV and PNG)");
-        foreach (var o in new Option[] { model, data, split, output, batchSize, workers }) classifier.Options.Add(o);
+        foreach (var o in new Option[] { model, data, split, output, batchSize, workers, precision.Option }) classifier.Options.Add(o);
         classifier.SetAction(parse => Run(parse.GetValue(model)!, parse.GetValue(data)!, parse.GetValue(split)!, parse.GetValue(output),
-            parse.GetValue(batchSize), parse.GetValue(workers)));
+            parse.GetValue(batchSize), parse.GetValue(workers), precision.Read(parse)));
         var eval = new Command("eval", "Evaluate models (classifier)");
         eval.Subcommands.Add(classifier);
         return eval;
     }
 
-    private static int Run(string modelPath, string dataSpec, string split, string? outDir, int batchSize, int workers)
+    private static int Run(string modelPath, string dataSpec, string split, string? outDir, int batchSize, int workers, ResolvedPrecision precision)
     {
         if (batchSize < 1) throw new ArgumentException($"--batch-size must be at least 1, got {batchSize}");
         if (workers < 0) throw new ArgumentException($"--workers must not be negative, got {workers}");
@@ -46,7 +49,7 @@ internal static class EvalCommand
         if (metadata.ClassNames.Count == dataset.ClassNames.Count && !metadata.ClassNames.SequenceEqual(dataset.ClassNames))
             Console.Error.WriteLine($"ocular: warning: the model's class names ({string.Join(", ", metadata.ClassNames.Take(6))}, …) differ from the data set's ({string.Join(", ", dataset.ClassNames.Take(6))}, …)");
 
-        var result = ClassifierEvaluation.Evaluate(loaded.Model, dataset, metadata.Preprocessing(), batchSize, workers);
+        var result = ClassifierEvaluation.Evaluate(loaded.Model, dataset, metadata.Preprocessing(), batchSize, workers, precision: precision);
 
         var dir = outDir ?? Path.GetDirectoryName(Path.GetFullPath(modelPath))!;
         Directory.CreateDirectory(dir);
@@ -56,7 +59,7 @@ internal static class EvalCommand
         result.WriteConfusionCsv(csv);
         using (var picture = ConfusionMatrixImage.Render(result.Confusion, result.ClassNames))
             ImageIO.WritePng(png, picture);
-        AtomicFile.WriteAllText(json, Summary(result, modelPath, spec.Text, split).ToJsonString(new() { WriteIndented = true }) + "\n");
+        AtomicFile.WriteAllText(json, Summary(result, modelPath, spec.Text, split, precision.Name).ToJsonString(new() { WriteIndented = true }) + "\n");
 
         if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = Math.Max(AnsiConsole.Profile.Width, 120);
         var inv = CultureInfo.InvariantCulture;
@@ -75,7 +78,7 @@ internal static class EvalCommand
         return 0;
     }
 
-    private static JsonObject Summary(ClassifierEvaluationResult r, string model, string data, string split)
+    private static JsonObject Summary(ClassifierEvaluationResult r, string model, string data, string split, string precision)
     {
         var perClass = new JsonArray();
         for (var k = 0; k < r.ClassNames.Count; k++)
@@ -89,7 +92,7 @@ internal static class EvalCommand
         }
         return new JsonObject
         {
-            ["model"] = model, ["data"] = data, ["split"] = split, ["images"] = r.Count,
+            ["model"] = model, ["data"] = data, ["split"] = split, ["precision"] = precision, ["images"] = r.Count,
             ["top1"] = r.Top1, ["top5"] = r.Top5, ["loss"] = r.Loss, ["per_class"] = perClass,
         };
     }

@@ -69,8 +69,10 @@ public static class ClassifierEvaluation
     /// no padding) and the counts and loss sums are all-reduced, so every rank returns the whole set's results — the
     /// counts exactly the single process's, the mean loss up to the order of its float sums.
     /// </param>
+    /// <param name="precision">The arithmetic of the forward passes (default float32); the loss and counts are computed from float32 logits.</param>
     public static ClassifierEvaluationResult Evaluate(Classifier model, IImageDataset data, ITransform transform, int batchSize = 64, int workers = 2,
-        Action<int, int>? batchCompleted = null, CancellationToken cancellationToken = default, Torch.Distributed.ProcessGroup? group = null)
+        Action<int, int>? batchCompleted = null, CancellationToken cancellationToken = default, Torch.Distributed.ProcessGroup? group = null,
+        ResolvedPrecision? precision = null)
     {
         var classes = data.ClassNames.Count;
         if (classes != model.NumClasses)
@@ -97,7 +99,8 @@ public static class ClassifierEvaluation
                     var truth = labels.ToArray<long>();
                     if (truth.FirstOrDefault(l => l < 0 || l >= classes, 0) is var bad && (bad < 0 || bad >= classes))
                         throw new DatasetException($"label {bad} is outside 0..{classes - 1} (unlabelled or mismatched data)", batch.Paths[Array.IndexOf(truth, bad)]);
-                    var logits = model.Call(batch.Images);
+                    Tensor logits;
+                    using (precision?.Enter()) logits = model.Call(batch.Images).To(ScalarType.Float32);
                     lossSum += F.CrossEntropy(logits, labels, reduction: Reduction.Sum).Item<float>();
                     var (_, top) = logits.TopK(Math.Min(5, classes), 1);
                     top5 += top.Eq(labels.Unsqueeze(1)).Any(1).Sum().Item<long>();
