@@ -1,5 +1,8 @@
 using System.Text.Json.Nodes;
 using Ocular.Torch;
+using Ocular.Vision.Data;
+using Ocular.Vision.Datasets;
+using Ocular.Vision.Images;
 using Ocular.Vision.Models;
 
 namespace Ocular.Cli.Tests;
@@ -8,7 +11,8 @@ namespace Ocular.Cli.Tests;
 /// What data-parallel <c>ocular train classifier</c> must show (issue 19), with real processes over loopback: two ranks ×
 /// batch 8 with <c>--sync-bn</c> reach the weights one process reaches with batch 16 on the same images; the run resumes
 /// with another number of ranks that keeps the 16 images of a step, and refuses one that cannot; a rank killed mid-run
-/// makes the other stop with an error that names it, leaving a checkpoint from which <c>--resume</c> completes the run.
+/// makes the other stop with an error that names it, leaving a checkpoint from which <c>--resume</c> completes the run;
+/// a rank whose batch is all bad files stops every rank at once instead of falling a step behind.
 /// </summary>
 public sealed class DataParallelTrainingTests : IDisposable
 {
@@ -118,6 +122,45 @@ public sealed class DataParallelTrainingTests : IDisposable
         Assert.Equal(3, File.ReadAllLines(metrics).Length);
         using var done = ClassifierCheckpoint.Load(Path.Combine(run, "last.ocular"));
         Assert.Equal(3, done.Metadata.Training!["epoch"]!.GetValue<int>());
+    }
+
+    // A rank whose batch is all bad files (docs/distributed.md, Faults). The trainers' loaders stop on a bad file (a
+    // sharded loader refuses to skip one: DataLoaderOptions), so no rank falls a step behind the others with an empty
+    // batch: the rank that reads it stops naming the file, and the other stops at its next collective naming that rank,
+    // within seconds rather than the group's 30-minute timeout.
+    [Fact]
+    public async Task ARankWhoseBatchIsAllBadFilesStopsEveryRankAtOnce()
+    {
+        var root = Path.Combine(_dir, "data");
+        foreach (var split in new[] { "train", "test" })
+            foreach (var cls in new[] { "a", "b" })
+                for (var i = 0; i < (split == "train" ? 8 : 2); i++)
+                    using (var image = Tensor.Full([3, 12, 12], cls == "a" ? 40 : 200, ScalarType.UInt8))
+                        ImageIO.WritePng(Path.Combine(Directory.CreateDirectory(Path.Combine(root, split, cls)).FullName, $"{i}.png"), image);
+        // Rank 1's first batch of 4: the trainer's loader order (seed 0, shuffled) and DistributedSampler's share of it.
+        var train = (ImageFolderDataset)DataSpec.Parse("folder:" + root).Open(DataSplit.Train);
+        var order = new DataLoader(train, new DataLoaderOptions { BatchSize = 4, Shuffle = true, Seed = 0, Shard = new DataShard(1, 2) }).Order(0);
+        var bad = order.Take(4).Select(i => train.Samples[i].Path).ToList();
+        foreach (var path in bad) File.WriteAllText(path, "not a png");
+
+        var port = LoopbackPort.Free();
+        string[] args = ["train", "classifier", "--data", "folder:" + root, "--arch", "compact_cnn", "--input-size", "16", "--augment", "none", "--select-on-test",
+            "--epochs", "1", "--batch-size", "4", "--workers", "0", "--threads", "1", "--out", Path.Combine(_dir, "bad")];
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var ranks = await Task.WhenAll(Enumerable.Range(0, 2).Select(r => Task.Run(() =>
+        {
+            using var process = CliRunner.Start(Rank(r, 2, port), args);
+            var stderr = process.StandardError.ReadToEndAsync();
+            _ = process.StandardOutput.ReadToEndAsync();
+            if (!process.WaitForExit(TimeSpan.FromSeconds(120))) process.Kill();
+            process.WaitForExit();
+            return (process.ExitCode, StdErr: stderr.Result);
+        })));
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(120), $"the ranks did not stop: {ranks[0].StdErr} {ranks[1].StdErr}");
+        Assert.Equal(1, ranks[1].ExitCode);
+        Assert.Contains(Path.GetFileName(bad[0]), ranks[1].StdErr);
+        Assert.Equal(1, ranks[0].ExitCode);
+        Assert.Contains("rank 1 stopped", ranks[0].StdErr);
     }
 }
 

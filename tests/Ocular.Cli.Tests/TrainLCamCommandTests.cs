@@ -33,9 +33,9 @@ public class TrainLCamCommandTests
         Assert.Contains("resuming", again.StdOut);
         Assert.Contains("epoch 3/3", again.StdOut);
         Assert.DoesNotContain("epoch 1/3", again.StdOut);
-        var bad = CliRunner.Run("train", "l-cam", "--resume", run, "--lr", "1");
+        var bad = CliRunner.Run("train", "l-cam", "--resume", run, "--lr", "1", "--sync-bn");
         Assert.NotEqual(0, bad.ExitCode);
-        Assert.Contains("--lr cannot be given with --resume", bad.StdErr);
+        Assert.Contains("--lr, --sync-bn cannot be given with --resume", bad.StdErr);   // a resumed run keeps its batch-norm synchronisation
 
         // explain: the maps of l-cam from its checkpoint.
         var image = dir.File("images/a.png");

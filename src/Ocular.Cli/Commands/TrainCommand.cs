@@ -35,15 +35,13 @@ internal static class TrainCommand
     private static readonly Option<int?> TrainImages = new("--train-images") { Description = "train on the first N training images (default all; the validation split is carved from them)" };
     private static readonly Option<string?> Preset = new("--preset") { Description = $"a documented recipe filling the options not given: {string.Join(", ", TrainingPreset.All.Select(p => p.Name))} (docs/lficam.md)" };
 
-    private static readonly Option<bool> SyncBn = new("--sync-bn") { Description = "data-parallel runs: batch norm with the statistics of every rank's batch, so that N ranks × batch B train as one process with batch N·B (docs/distributed.md)" };
-
     private static readonly TrainingRunOptions RunOptions = new(10, "seed of initialisation, data order, augmentation and dropout");
 
     public static Command Create()
     {
         var classifier = new Command("classifier", "Train or fine-tune an image classifier into a run directory (config.json, metrics, last/best checkpoints)");
         Option[] all = [Data, Arch, Weights, FreezeBackbone, BatchSize, Lr, Optimizer, Momentum, Nesterov, WeightDecay, Schedule,
-            LabelSmoothing, Augment, InputSize, Attention, Conv1Stride, FinRelu, SelectOnTest, ValidationFraction, TrainImages, Preset, SyncBn];
+            LabelSmoothing, Augment, InputSize, Attention, Conv1Stride, FinRelu, SelectOnTest, ValidationFraction, TrainImages, Preset];
         foreach (var option in all.Concat(RunOptions.All)) classifier.Options.Add(option);
         classifier.SetAction(parse => Run(parse, all));
         var train = new Command("train", "Train models (classifier, l-cam)");
@@ -105,7 +103,7 @@ internal static class TrainCommand
                 SelectOnTest = parse.GetValue(SelectOnTest),
                 TrainImages = parse.GetValue(TrainImages),
                 ValidationFraction = parse.GetValue(ValidationFraction) ?? ValidationSplit.DefaultFraction,
-                SyncBatchNorm = parse.GetValue(SyncBn),
+                SyncBatchNorm = parse.GetValue(RunOptions.SyncBn),
                 Seed = parse.GetValue(RunOptions.Seed) ?? 0,
                 Workers = parse.GetValue(RunOptions.Workers) ?? 2,
                 TensorBoard = parse.GetValue(RunOptions.TensorBoard),

@@ -100,6 +100,7 @@ internal static class TrainLvwCommand
                 Seed = parse.GetValue(RunOptions.Seed) ?? 0,
                 Workers = parse.GetValue(RunOptions.Workers) ?? 2,
                 TensorBoard = parse.GetValue(RunOptions.TensorBoard),
+                SyncBatchNorm = parse.GetValue(RunOptions.SyncBn),
                 OutputDirectory = RunOptions.OutputDirectory(parse),
             };
             options.Validate();

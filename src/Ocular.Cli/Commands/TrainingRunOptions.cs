@@ -5,8 +5,8 @@ namespace Ocular.Cli.Commands;
 
 /// <summary>
 /// The options every <c>ocular train …</c> command shares — epochs, seed, workers, TensorBoard, the run directory,
-/// resume, quiet and the ranks of a data-parallel run — and the rule that a resumed run keeps its config.json (only
-/// --epochs, --workers, --quiet and --nproc-per-node may be given with --resume).
+/// resume, quiet, the ranks of a data-parallel run and their batch-norm synchronisation — and the rule that a resumed run
+/// keeps its config.json (only --epochs, --workers, --quiet and --nproc-per-node may be given with --resume).
 /// </summary>
 internal sealed class TrainingRunOptions(int defaultEpochs, string seedDescription)
 {
@@ -18,9 +18,14 @@ internal sealed class TrainingRunOptions(int defaultEpochs, string seedDescripti
     public Option<string?> Resume { get; } = new("--resume") { Description = "continue the run in RUN_DIR from its last complete epoch (with --epochs to extend it)" };
     public Option<bool> Quiet { get; } = new("--quiet", "-q") { Description = "print nothing but errors" };
     public Option<int?> NprocPerNode { get; } = DistributedLaunch.NprocPerNodeOption("train data-parallel");
+    public Option<bool> SyncBn { get; } = new("--sync-bn")
+    {
+        Description = "data-parallel runs: the batch-norm layers that train normalise with the statistics of every rank's batch, so that N ranks × batch B " +
+                      "train as one process with batch N·B (recorded in config.json; docs/distributed.md)",
+    };
 
     /// <summary>The shared options, after the command's own.</summary>
-    public Option[] All => [Epochs, Seed, Workers, TensorBoard, Out, Resume, Quiet, NprocPerNode];
+    public Option[] All => [Epochs, Seed, Workers, TensorBoard, Out, Resume, Quiet, NprocPerNode, SyncBn];
 
     /// <summary>Whether to print nothing: with --quiet, and on every rank but 0 of a data-parallel run (rank 0 reports).</summary>
     public bool IsQuiet(ParseResult parse, ProcessGroup? group) => parse.GetValue(Quiet) || group is { Rank: > 0 };

@@ -36,7 +36,10 @@ public sealed record DataLoaderOptions
     /// </summary>
     public ITransform? Transform { get; init; }
 
-    /// <summary>What to do with a sample whose file cannot be read.</summary>
+    /// <summary>
+    /// What to do with a sample whose file cannot be read. A sharded loader (<see cref="Shard"/>) must stop: a batch whose
+    /// files were all skipped would not be yielded, and the rank would take fewer steps than the others.
+    /// </summary>
     public BadFilePolicy BadFiles { get; init; } = BadFilePolicy.Stop;
 
     /// <summary>Called on the consuming thread when an epoch has been enumerated to its end.</summary>
@@ -48,5 +51,11 @@ public sealed record DataLoaderOptions
         if (Workers < 0) throw new ArgumentOutOfRangeException(nameof(Workers), Workers, "the worker count cannot be negative");
         if (Prefetch is < 1) throw new ArgumentOutOfRangeException(nameof(Prefetch), Prefetch, "prefetch must be at least 1");
         Shard?.Validate();
+        // Every rank of a data-parallel run takes every step of an epoch (each step's collectives wait for all the ranks;
+        // docs/distributed.md, Faults): the shard gives each rank the same number of samples, so only skipping could
+        // leave one rank a batch short.
+        if (Shard is not null && BadFiles == BadFilePolicy.Skip)
+            throw new ArgumentException("a sharded loader (a rank of a data-parallel run) cannot skip bad files: a batch whose files were all skipped " +
+                                        "would not be yielded, and this rank would take fewer steps than the others, whose collectives wait for it", nameof(BadFiles));
     }
 }

@@ -51,6 +51,24 @@ public sealed class DistributedRun
     }
 
     /// <summary>
+    /// <c>--sync-bn</c> (docs/distributed.md): when <paramref name="asked"/> and there are several ranks, makes every
+    /// batch-norm layer of <paramref name="training"/> — the part of the model whose batch norm runs in training mode;
+    /// null when none does — normalise with the statistics of every rank's batch (<see cref="SyncBatchNorm"/>), says so
+    /// through <paramref name="progress"/>, and returns how many layers it converted. Frozen networks run in evaluation
+    /// mode, where synchronisation does nothing: a run whose batch norm never trains says that instead of counting them.
+    /// Call it on every rank, once the weights are equal (after <see cref="StartFromRankZero"/> or a restore).
+    /// </summary>
+    public int SynchroniseBatchNorm(bool asked, Module? training, ITrainingProgress progress)
+    {
+        ArgumentNullException.ThrowIfNull(progress);
+        if (!asked || Group is null) return 0;
+        var layers = training is null ? 0 : SyncBatchNorm.Convert(training, Group);
+        progress.Message(layers == 0 ? "--sync-bn: no batch-norm layer trains in this run"
+            : $"batch norm synchronised across the {WorldSize} ranks in {layers} layers");
+        return layers;
+    }
+
+    /// <summary>
     /// A reducer that averages the gradients of <paramref name="parameters"/> (those requiring a gradient now) over the
     /// ranks, or null for a single process. Create it once the parameters are equal on every rank (after
     /// <see cref="StartFromRankZero"/> or a restore) and step with <see cref="Backward"/>.

@@ -92,8 +92,8 @@ internal sealed class TrainingSession(TrainingOptions options, RunDirectory run,
             }
         }
 
-        if (options.SyncBatchNorm && Distributed.Group is { } synchronised)
-            progress.Message($"batch norm synchronised across the {synchronised.WorldSize} ranks in {SyncBatchNorm.Convert(model, synchronised)} layers");
+        // --sync-bn: the whole classifier trains in training mode (a frozen backbone's batch norm too, as in PyTorch).
+        Distributed.SynchroniseBatchNorm(options.SyncBatchNorm, model, progress);
         // After the broadcast or the restore: every rank's parameters are equal and final.
         using var reducer = Distributed.CreateReducer(trainable);
         var metrics = Writes ? new MetricsLog(run.Path) : null;

@@ -42,4 +42,25 @@ public class DataShardTests
             Assert.Equal(parts[1].Take(3), batch.Indices);
         }
     }
+
+    // Every rank must take every step of an epoch with the others (the step's collectives wait for all of them): a
+    // sharded loader yields the same number of non-empty batches on every rank — with more ranks than samples too (the
+    // padding) — and refuses to skip bad files, since a batch whose files were all skipped would not be yielded.
+    [Fact]
+    public void EveryRankYieldsTheSameNonEmptyBatchesAndNoneSkipsBadFiles()
+    {
+        var data = new ShapesDataset(new ShapesOptions { Count = 3, ImageSize = 32 });
+        for (var r = 0; r < 5; r++)
+        {
+            var loader = new DataLoader(data, new DataLoaderOptions { BatchSize = 2, Shuffle = true, Seed = 1, Shard = new DataShard(r, 5) });
+            var sizes = loader.Epoch(0).Select(b =>
+            {
+                using (b) return b.Count;
+            }).ToList();
+            Assert.Equal([1], sizes);
+        }
+        var e = Assert.Throws<ArgumentException>(() => new DataLoader(data, new DataLoaderOptions { Shard = new DataShard(0, 2), BadFiles = BadFilePolicy.Skip }));
+        Assert.Contains("a sharded loader (a rank of a data-parallel run) cannot skip bad files", e.Message);
+        Assert.Equal(3, new DataLoader(data, new DataLoaderOptions { BadFiles = BadFilePolicy.Skip }).EpochSamples);   // a single process may skip
+    }
 }

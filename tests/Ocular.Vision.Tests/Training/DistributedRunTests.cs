@@ -103,4 +103,45 @@ public class DistributedRunTests
         }
         Assert.Equal(0f, results[1].Loss);
     }
+
+    private sealed class Messages : ITrainingProgress
+    {
+        public List<string> Lines { get; } = [];
+
+        public void Message(string text) => Lines.Add(text);
+    }
+
+    private static int Synchronised(Module model) => model.NamedModules().Count(m => m.Module is BatchNormBase { SyncGroup: not null });
+
+    // --sync-bn, one call for every trainer: on several ranks, when asked, the batch-norm layers of the part that trains are
+    // converted and counted; a run whose batch norm does not train says so; a single process, or a run that did not ask,
+    // is left as it is and says nothing.
+    [Fact]
+    public void SynchroniseBatchNormConvertsTheLayersThatTrainAndSaysSo()
+    {
+        var single = new Messages();
+        using (var model = new Sequential(new Linear(2, 2), new BatchNorm1d(2)))
+        {
+            Assert.Equal(0, DistributedRun.Single.SynchroniseBatchNorm(true, model, single));
+            Assert.Equal(0, Synchronised(model));
+        }
+        Assert.Empty(single.Lines);
+        var results = LoopbackRanks.Run(2, g =>
+        {
+            var run = new DistributedRun(g);
+            var messages = new Messages();
+            using var model = new Sequential(new BatchNorm1d(2), new Linear(2, 2), new BatchNorm1d(2));
+            var notAsked = (run.SynchroniseBatchNorm(false, model, messages), Synchronised(model));
+            var asked = (run.SynchroniseBatchNorm(true, model, messages), Synchronised(model));
+            var frozen = run.SynchroniseBatchNorm(true, null, messages);
+            return (notAsked, asked, frozen, messages.Lines);
+        });
+        foreach (var (notAsked, asked, frozen, lines) in results)
+        {
+            Assert.Equal((0, 0), notAsked);
+            Assert.Equal((2, 2), asked);
+            Assert.Equal(0, frozen);
+            Assert.Equal(["batch norm synchronised across the 2 ranks in 2 layers", "--sync-bn: no batch-norm layer trains in this run"], lines);
+        }
+    }
 }

@@ -91,7 +91,9 @@ internal sealed class LCamSession(LCamTrainingOptions options, RunDirectory run,
             }
         }
 
-        // After the broadcast or the restore: every rank's attention is equal. Only the attention learns (§4.2).
+        // After the broadcast or the restore: every rank's attention is equal. Only the attention learns (§4.2): the
+        // classifier stays in evaluation mode, so --sync-bn synchronises the attention's batch norm (TAME's; Fm and Img have none).
+        Distributed.SynchroniseBatchNorm(options.SyncBatchNorm, attention, progress);
         using var reducer = Distributed.CreateReducer(attention.Parameters());
         var metrics = Distributed.Writes ? new MetricsLog(run.Path) : null;
         metrics?.TruncateAfter("epoch", state.Epoch);

@@ -103,6 +103,13 @@ public sealed record LCamTrainingOptions
     /// <summary>Data-loader worker threads (does not change the results).</summary>
     public int Workers { get; init; } = 2;
 
+    /// <summary>
+    /// Data-parallel runs (<c>--sync-bn</c>): TAME's batch-norm layers normalise with the statistics of every rank's
+    /// batch, so that W ranks × batch B train as one process with batch W·B; Fm and Img have no batch norm. One process:
+    /// no effect. False in a config.json written before the option existed.
+    /// </summary>
+    public bool SyncBatchNorm { get; init; }
+
     /// <summary>Also write TensorBoard event files.</summary>
     public bool TensorBoard { get; init; }
 

@@ -89,7 +89,8 @@ internal sealed class LaviseSession(LaviseTrainingOptions options, RunDirectory 
             }
         }
 
-        // After the broadcast or the restore: every rank's explainer is equal.
+        // After the broadcast or the restore: every rank's explainer is equal. --sync-bn: its batch norm, unless frozen in evaluation mode.
+        var synchronised = Distributed.SynchroniseBatchNorm(options.SyncBatchNorm, options.FreezeExplainerBatchNorm ? null : network, progress) > 0;
         using var reducer = Distributed.CreateReducer(network.Parameters());
         var metrics = Distributed.Writes ? new MetricsLog(run.Path) : null;
         metrics?.TruncateAfter("epoch", state.Epoch);
@@ -99,7 +100,7 @@ internal sealed class LaviseSession(LaviseTrainingOptions options, RunDirectory 
         ConceptPairs? trainCache = null;
         ConceptPairs? testPairs = null;
         var done = new List<EpochMetrics>();
-        var context = new StepContext(network, seenEmbeddings, labelEmbeddings, vocabulary, options, Distributed, reducer);
+        var context = new StepContext(network, seenEmbeddings, labelEmbeddings, vocabulary, options, Distributed, reducer, synchronised);
         try
         {
             if (state.Epoch < options.Epochs)
@@ -200,8 +201,9 @@ internal sealed class LaviseSession(LaviseTrainingOptions options, RunDirectory 
         public void Report((int Done, int Total) value) => report(value);
     }
 
+    // SynchronisedBatchNorm: the explainer's batch norm all-reduces in every training forward and backward (--sync-bn).
     private sealed record StepContext(LaviseNetwork Network, Tensor SeenEmbeddings, Tensor LabelEmbeddings, ConceptVocabulary Vocabulary, LaviseTrainingOptions Options,
-        DistributedRun Distributed, GradientReducer? Reducer);
+        DistributedRun Distributed, GradientReducer? Reducer, bool SynchronisedBatchNorm);
 
     private sealed record PassTotals(double Loss, double Top1, double Top5, double UnseenTop5, int Pairs, double Seconds);
 
@@ -249,7 +251,9 @@ internal sealed class LaviseSession(LaviseTrainingOptions options, RunDirectory 
     // With several ranks the step is the single process's on the union of the ranks' batches: the rows the losses count
     // and whether every loss is finite are reduced first, so that every rank takes the same branch, and each rank's mean
     // is weighted by its share of the rows (rows·W / all rows), so that the averaged gradient is that of the mean over all
-    // of them (a rank without a row adds nothing, instead of halving the step).
+    // of them (a rank without a row adds nothing, instead of halving the step). Synchronised batch norm all-reduces inside
+    // the forward and backward passes, so there a rank without a usable pair forwards and backs an empty batch (the other
+    // ranks' all-reduces wait for it), unless no rank has a pair (then no rank forwards: the global batch would be empty).
     private static void Step(StepContext context, Optimizer optimizer, Tensor? pooled, int[] concepts, Totals totals, int epoch, int batch)
     {
         using var scope = DisposeScope.Enter();
@@ -259,12 +263,17 @@ internal sealed class LaviseSession(LaviseTrainingOptions options, RunDirectory 
         if (context.Options.FreezeExplainerBatchNorm) network.FreezeBatchNorm();
         optimizer.ZeroGrad();
         distributed.BroadcastBuffers(network);   // DDP's broadcast_buffers: rank 0's batch-norm statistics before every forward
+        var anyRankForwards = context.SynchronisedBatchNorm && distributed.AnyRank(pooled is not null);   // on every rank, or none
         Tensor? predictions = null, loss = null;
         long rows = 0;
         if (pooled is not null)
         {
             predictions = network.Forward(pooled);
             (loss, rows) = Loss(context, predictions, concepts);
+        }
+        else if (anyRankForwards)
+        {
+            predictions = network.Forward(Tensor.Zeros([0, network.FeatureChannels]));
         }
         var value = loss?.Item<float>() ?? 0f;
         var all = distributed.Sum(rows, float.IsFinite(value) ? 0 : 1);
@@ -276,8 +285,9 @@ internal sealed class LaviseSession(LaviseTrainingOptions options, RunDirectory 
         if (all[0] > 0)
         {
             var weighted = distributed.Group is null ? loss!
-                : loss is null ? DistributedRun.NoContribution(network.Parameters())
-                : loss.Mul(rows * distributed.WorldSize / all[0]);
+                : loss is not null ? loss.Mul(rows * distributed.WorldSize / all[0])
+                : predictions is not null ? predictions.Sum().Mul(0.0)   // the empty batch's backward: through the synchronised batch norm
+                : DistributedRun.NoContribution(network.Parameters());
             DistributedRun.Backward(weighted, context.Reducer);
             optimizer.Step();
         }

@@ -66,6 +66,13 @@ public sealed record LaviseTrainingOptions
     /// <summary>Data-loading workers (0: the loader's default).</summary>
     public int Workers { get; init; }
 
+    /// <summary>
+    /// Data-parallel runs (<c>--sync-bn</c>): the explainer's batch-norm layers normalise with the statistics of every
+    /// rank's pairs (nothing to synchronise with <see cref="FreezeExplainerBatchNorm"/>, whose layers stay in evaluation
+    /// mode). One process: no effect. False in a config.json written before the option existed.
+    /// </summary>
+    public bool SyncBatchNorm { get; init; }
+
     /// <summary>Also write TensorBoard event files.</summary>
     public bool TensorBoard { get; init; }
 

@@ -122,7 +122,10 @@ internal sealed class LvwSession(LvwTrainingOptions options, RunDirectory run, b
                 }
             }
 
-            // After the broadcast or the restore: every rank's network is equal. One reducer per optimizer's parameters.
+            // After the broadcast or the restore: every rank's network is equal. The network is in training mode in every phase
+            // (the backbone's batch norm keeps its batch statistics even while its weights are frozen), so --sync-bn takes all of it.
+            Distributed.SynchroniseBatchNorm(options.SyncBatchNorm, model, progress);
+            // One reducer per optimizer's parameters.
             foreach (var parameter in model.Parameters()) parameter.RequiresGrad_(true);
             using var warmReducer = Distributed.CreateReducer(LearningIn(model, LvwPhase.Warm));
             using var jointReducer = Distributed.CreateReducer(LearningIn(model, LvwPhase.Joint));

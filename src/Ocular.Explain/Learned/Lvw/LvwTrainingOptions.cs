@@ -135,6 +135,13 @@ public sealed record LvwTrainingOptions
     /// <summary>Image-loading worker threads.</summary>
     public int Workers { get; init; } = 2;
 
+    /// <summary>
+    /// Data-parallel runs (<c>--sync-bn</c>): the network's batch-norm layers (the backbone's, in training mode in every
+    /// phase) normalise with the statistics of every rank's batch, as one process with batch W·B. One process: no
+    /// effect. False in a config.json written before the option existed.
+    /// </summary>
+    public bool SyncBatchNorm { get; init; }
+
     /// <summary>Also write TensorBoard event files.</summary>
     public bool TensorBoard { get; init; }
 
