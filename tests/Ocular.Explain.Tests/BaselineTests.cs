@@ -27,6 +27,23 @@ public class BaselineTests
     }
 
     [Fact]
+    public void SkippingImagesGivesTheMapsTheyWouldHaveAfterExplainingThem()
+    {
+        // Sharded runs (docs/distributed.md): a rank skips the images other ranks explain and gets the single run's maps.
+        using var images = Tensor.Zeros([5, 3, 6, 7], ScalarType.Float32);
+        using var targets = Tensor.Zeros([5], ScalarType.Int64);
+        using var whole = new RandomExplainer(11);
+        using var all = whole.Explain(images, targets);
+        using var skipping = new RandomExplainer(11);
+        skipping.SkipImages(2, 6, 7);
+        using var next = skipping.Explain(images.Narrow(0, 0, 2), targets.Narrow(0, 0, 2));
+        skipping.SkipImages(1, 6, 7);
+        using var last = skipping.Explain(images.Narrow(0, 0, 1), targets.Narrow(0, 0, 1));
+        Assert.Equal(all.Narrow(0, 2, 2).ToArray<float>(), next.ToArray<float>());
+        Assert.Equal(all.Narrow(0, 4, 1).ToArray<float>(), last.ToArray<float>());
+    }
+
+    [Fact]
     public void CentreGaussianIsTheSameCentredGaussianForEveryImage()
     {
         using var images = Tensor.Zeros([2, 1, 9, 7], ScalarType.Float32);
