@@ -5,6 +5,7 @@ using Ocular.Torch.Distributed;
 using Ocular.Vision.Data;
 using Ocular.Vision.Datasets;
 using Ocular.Vision.Models;
+using Ocular.Vision.Training;
 
 namespace Ocular.Evaluation;
 
@@ -72,15 +73,16 @@ public sealed class Evaluator
         var plan = EvaluationPlan.Create(settings, hasMasks, hasLabels, methods);
         var size = Metadata.InputSize;
         var step = settings.Step ?? size;
-        var shard = new ChunkShard(total, settings.ChunkSize, group?.Rank ?? 0, group?.WorldSize ?? 1);
+        var run = new DistributedRun(group);
+        var shard = new ChunkShard(total, settings.ChunkSize, run.Rank, run.WorldSize);
         void Report(double done, string activity) => progress?.Invoke(new EvaluationProgress(done, total, activity));
 
         using var chunks = new ChunkEvaluation(Model, Metadata, methods, settings, plan, total, step, hasLabels);
         using var folded = new ResultAccumulator(methods, plan, settings, total);
-        // The rank's chunks, one batch each: its images in order, cut at the chunk size (only the data set's last chunk is short, and it is the last of its rank).
-        // The evaluation preprocessing draws nothing, so a loader over a subset gives each image the tensor the single run gives it.
-        var images = new FirstImages(dataset, total);
-        var loader = new DataLoader(shard.WorldSize == 1 ? images : new DatasetSubset(images, shard.Positions()),
+        // The rank's chunks (DistributedRun.Part: the single process's batches r, r + W, …), one batch each: only the data set's
+        // last chunk is short, and it is the last of its rank. The evaluation preprocessing draws nothing, so a loader over
+        // a part gives each image the tensor the single run gives it.
+        var loader = new DataLoader(run.Part(new FirstImages(dataset, total), settings.ChunkSize),
             new DataLoaderOptions { BatchSize = settings.ChunkSize, Transform = Metadata.Preprocessing(normalise: false) });
         Report(0, "starting");
         using (var batches = loader.Epoch(0).GetEnumerator())
@@ -94,8 +96,8 @@ public sealed class Evaluator
                     using var batch = batches.Current;
                     mine = chunks.Compute(batch, shard.Extent(chunk).Start, (fraction, activity) => Report(roundStart + roundImages * fraction, activity));
                 }
-                if (group is null || group.WorldSize == 1) folded.Fold(mine!);
-                else foreach (var outcome in Exchange(group, mine)) folded.Fold(outcome);
+                if (run.Group is null) folded.Fold(mine!);
+                else foreach (var outcome in Exchange(run.Group, mine)) folded.Fold(outcome);
             }
 
         var sanity = new Dictionary<string, SanityCheck.Result>();
@@ -104,7 +106,7 @@ public sealed class Evaluator
             var (sanityImages, targets, maps) = inputs;
             try
             {
-                sanity = SanityShards.Run(Model, [.. methods.Where(m => m.Factory is not null)], sanityImages, targets, maps, settings, group,
+                sanity = SanityShards.Run(Model, [.. methods.Where(m => m.Factory is not null)], sanityImages, targets, maps, settings, run.Group,
                     (name, k, layers) => Report(total, $"{name}: sanity check, layer {k}/{layers}"));
             }
             finally

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using Ocular.Evaluation.Reports;
 using Ocular.Evaluation.Sharding;
 using Ocular.Explain;
@@ -37,8 +35,8 @@ public sealed class ShardedEvaluationTests : IDisposable
         Assert.Equal(4, rank0.Chunks);
         Assert.Equal(2, rank0.Rounds);
         Assert.Equal((9, 1), rank0.Extent(3));
-        Assert.Equal([0, 1, 2, 6, 7, 8], rank0.Positions());
-        Assert.Equal([3, 4, 5, 9], rank1.Positions());
+        Assert.Equal(0, rank0.ChunkIn(0));
+        Assert.Equal(1, rank1.ChunkIn(0));
         Assert.Equal(2, rank0.ChunkIn(1));
         Assert.Equal(3, rank1.ChunkIn(1));
         Assert.Equal((6, 4), rank1.RoundExtent(1));
@@ -47,9 +45,15 @@ public sealed class ShardedEvaluationTests : IDisposable
         var three = Enumerable.Range(0, 3).Select(r => new ChunkShard(10, 3, r, 3)).ToList();
         Assert.Equal(2, three[0].Rounds);
         Assert.Equal([3, null, null], three.Select(s => s.ChunkIn(1)));
-        Assert.Equal(Enumerable.Range(0, 10), three.SelectMany(s => s.Positions()).Order());
+        var images = from s in three
+                     from round in Enumerable.Range(0, s.Rounds)
+                     let chunk = s.ChunkIn(round)
+                     where chunk is not null
+                     from i in Enumerable.Range(s.Extent(chunk.Value).Start, s.Extent(chunk.Value).Count)
+                     select i;
+        Assert.Equal(Enumerable.Range(0, 10), images.Order());
         // More ranks than chunks: the extra ranks have nothing to do.
-        Assert.Empty(new ChunkShard(5, 8, 1, 2).Positions());
+        Assert.Null(new ChunkShard(5, 8, 1, 2).ChunkIn(0));
         Assert.Equal(1, new ChunkShard(5, 8, 1, 2).Rounds);
         Assert.Throws<ArgumentOutOfRangeException>(() => new ChunkShard(5, 0, 0, 1));
         Assert.Throws<ArgumentOutOfRangeException>(() => new ChunkShard(5, 2, 2, 2));
@@ -92,15 +96,6 @@ public sealed class ShardedEvaluationTests : IDisposable
         Assert.True(sanity.Maps["m"].Equal(maps));
     }
 
-    private static int FreePort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
-
     // One evaluation with its own model and explainers; `explained` records how many images each explainer made maps of.
     private EvaluationResult Evaluate(ProcessGroup? group, List<long> explained, string? mapsFile = null)
     {
@@ -123,25 +118,13 @@ public sealed class ShardedEvaluationTests : IDisposable
         return new Evaluator(loaded.Model, loaded.Metadata).Run(data, methods, settings, new EvaluationRunInfo("tiny", EvaluatorTests.ShapesSpec, "test"), group: group);
     }
 
-    private static T[] OnTwoRanks<T>(Func<ProcessGroup, T> body)
-    {
-        var port = FreePort();
-        var ranks = Enumerable.Range(0, 2).Select(rank => Task.Factory.StartNew(() =>
-        {
-            using var group = ProcessGroup.Init("127.0.0.1", port, rank, 2, TimeSpan.FromSeconds(120), "127.0.0.1");
-            return body(group);
-        }, TaskCreationOptions.LongRunning)).ToArray();
-        Task.WaitAll(ranks);
-        return [.. ranks.Select(t => t.Result)];
-    }
-
     [Fact]
     public void TwoRanksGetTheResultOfOneProcess()
     {
         var alone = new List<long>();
         var single = Evaluate(null, alone);
         var counts = new[] { new List<long>(), new List<long>() };
-        var sharded = OnTwoRanks(g => Evaluate(g, counts[g.Rank]));
+        var sharded = LoopbackRanks.Run(2, g => Evaluate(g, counts[g.Rank]));
 
         // Each rank explained its own chunks (the first explainer of each run; the sanity check builds more).
         Assert.Equal(8, alone[0]);
@@ -161,7 +144,7 @@ public sealed class ShardedEvaluationTests : IDisposable
     [Fact]
     public void ARankThatFailsFailsTheOthers()
     {
-        var errors = OnTwoRanks(g =>
+        var errors = LoopbackRanks.Run(2, g =>
         {
             try
             {

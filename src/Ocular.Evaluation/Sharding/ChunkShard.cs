@@ -4,7 +4,8 @@ namespace Ocular.Evaluation.Sharding;
 /// How sharded evaluation and explanation split their images between the ranks (docs/distributed.md, "Sharded evaluation
 /// and explanation"). The images are cut into the chunks one process uses — chunk c holds images c·S to
 /// min((c + 1)·S, N) − 1 — and the chunks are dealt out in rounds: in round j, rank r computes chunk j·W + r (the last
-/// round may leave some ranks without a chunk).
+/// round may leave some ranks without a chunk). A rank's chunks are thus the single process's batches r, r + W, … — the
+/// rule of every pass shared by batches (<c>DistributedRun.PartOf</c>), whose images a rank loads — taken a round at a time.
 /// </summary>
 /// <remarks>
 /// The chunk, not the image, is the unit because it fixes everything a number can depend on besides the image: the
@@ -71,8 +72,4 @@ public sealed class ChunkShard
         var start = round * WorldSize * ChunkSize;
         return (start, Math.Min(WorldSize * ChunkSize, Images - start));
     }
-
-    /// <summary>The images this rank computes, in order (its chunks, one after the other).</summary>
-    public IReadOnlyList<int> Positions() =>
-        [.. Enumerable.Range(0, Rounds).Select(ChunkIn).OfType<int>().SelectMany(c => Enumerable.Range(Extent(c).Start, Extent(c).Count))];
 }
