@@ -42,11 +42,12 @@ internal static class LocalWorkers
             }
             var errors = workers.Skip(1).Select(w => w.StandardError.ReadToEndAsync()).ToList();
             foreach (var w in workers.Skip(1)) _ = w.StandardOutput.ReadToEndAsync();
-            // The first rank to fail stops the others.
+            // The first rank to fail stops the others. When several have ended since the last look, the one that ended first
+            // is the cause: a rank that fails makes the ranks waiting for it in a collective fail next (connection closed).
             var pending = workers.ToList();
             while (pending.Count > 0)
             {
-                var done = pending.FirstOrDefault(w => w.HasExited);
+                var done = pending.Where(w => w.HasExited).OrderBy(w => w.ExitTime).FirstOrDefault();
                 if (done is null)
                 {
                     Thread.Sleep(100);

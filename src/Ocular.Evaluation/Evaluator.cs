@@ -1,10 +1,11 @@
 using Ocular.Evaluation.Metrics;
-using Ocular.Explain;
+using Ocular.Evaluation.Sharding;
 using Ocular.Torch;
-using Ocular.Torch.Serialization;
+using Ocular.Torch.Distributed;
 using Ocular.Vision.Data;
 using Ocular.Vision.Datasets;
 using Ocular.Vision.Models;
+using Ocular.Vision.Training;
 
 namespace Ocular.Evaluation;
 
@@ -23,6 +24,13 @@ public sealed record EvaluationProgress(double ImagesDone, int Images, string Ac
 /// scored in batches of <see cref="EvaluationSettings.BatchSize"/>. Memory is bounded by the chunk:
 /// only per-image numbers, curve sums and the report's pictures outlive it.
 /// </summary>
+/// <remarks>
+/// Sharded (docs/distributed.md): given a process group, every rank computes its chunks (<see cref="ChunkShard"/>:
+/// in round j, rank r computes chunk j·W + r), the ranks exchange each round's outcomes — per-image values and curves,
+/// ROAD's counts, the report's pictures, the sanity check's first images — and every rank folds them in data-set
+/// order, as one process folds its chunks; the sanity check's cascade steps are dealt out likewise. Every rank returns
+/// the result of one process run with the same settings and the same threads per process, to the last bit.
+/// </remarks>
 public sealed class Evaluator
 {
     /// <summary>Creates an evaluator for a classifier (in evaluation mode) and its checkpoint metadata.</summary>
@@ -38,16 +46,21 @@ public sealed class Evaluator
     /// <summary>Its preprocessing, normalisation and class names.</summary>
     public ClassifierMetadata Metadata { get; }
 
-    /// <summary>Runs the evaluation.</summary>
+    /// <summary>Runs the evaluation, alone or as one rank of a group.</summary>
     /// <param name="dataset">The split to evaluate (its first <see cref="EvaluationSettings.Limit"/> images).</param>
     /// <param name="methods">The methods, by explainer factory or maps file; names must be unique.</param>
     /// <param name="settings">Metrics and settings (defaults when null).</param>
     /// <param name="info">What to call the model and data in the outputs.</param>
-    /// <param name="progress">Called as chunks and methods finish.</param>
+    /// <param name="progress">Called as chunks and methods finish (sharded: as this rank's chunks do, in images of every rank's).</param>
+    /// <param name="group">
+    /// The ranks to share the images with (every rank calls Run with the same arguments); null or a group of one: this
+    /// process computes every image. Every rank returns the whole result.
+    /// </param>
     /// <exception cref="ArgumentException">No method, duplicate names, a requested metric the data cannot support.</exception>
     /// <exception cref="InvalidDataException">A maps file of the wrong shape, or maps outside [0, 1] without <see cref="EvaluationSettings.NormalizeMaps"/>.</exception>
+    /// <exception cref="DistributedException">Another rank failed, or an exchange timed out.</exception>
     public EvaluationResult Run(IImageDataset dataset, IReadOnlyList<MethodSource> methods, EvaluationSettings? settings = null,
-        EvaluationRunInfo? info = null, Action<EvaluationProgress>? progress = null)
+        EvaluationRunInfo? info = null, Action<EvaluationProgress>? progress = null, ProcessGroup? group = null)
     {
         settings ??= new EvaluationSettings();
         settings.Validate();
@@ -60,122 +73,65 @@ public sealed class Evaluator
         var plan = EvaluationPlan.Create(settings, hasMasks, hasLabels, methods);
         var size = Metadata.InputSize;
         var step = settings.Step ?? size;
+        var run = new DistributedRun(group);
+        var shard = new ChunkShard(total, settings.ChunkSize, run.Rank, run.WorldSize);
         void Report(double done, string activity) => progress?.Invoke(new EvaluationProgress(done, total, activity));
 
-        var files = new Dictionary<string, Tensor>();
-        var explainers = new Dictionary<string, IExplainer>();
-        var sanityImages = new List<Tensor>();
-        var sanityTargets = new List<Tensor>();
+        using var chunks = new ChunkEvaluation(Model, Metadata, methods, settings, plan, total, step, hasLabels);
+        using var folded = new ResultAccumulator(methods, plan, settings, total);
+        // The rank's chunks (DistributedRun.Part: the single process's batches r, r + W, …), one batch each: only the data set's
+        // last chunk is short, and it is the last of its rank. The evaluation preprocessing draws nothing, so a loader over
+        // a part gives each image the tensor the single run gives it.
+        var loader = new DataLoader(run.Part(new FirstImages(dataset, total), settings.ChunkSize),
+            new DataLoaderOptions { BatchSize = settings.ChunkSize, Transform = Metadata.Preprocessing(normalise: false) });
+        Report(0, "starting");
+        using (var batches = loader.Epoch(0).GetEnumerator())
+            for (var round = 0; round < shard.Rounds; round++)
+            {
+                var (roundStart, roundImages) = shard.RoundExtent(round);
+                ChunkOutcome? mine = null;
+                if (shard.ChunkIn(round) is { } chunk)
+                {
+                    if (!batches.MoveNext()) throw new InvalidOperationException($"the data loader ended before chunk {chunk}");
+                    using var batch = batches.Current;
+                    mine = chunks.Compute(batch, shard.Extent(chunk).Start, (fraction, activity) => Report(roundStart + roundImages * fraction, activity));
+                }
+                if (run.Group is null) folded.Fold(mine!);
+                else foreach (var outcome in Exchange(run.Group, mine)) folded.Fold(outcome);
+            }
+
+        var sanity = new Dictionary<string, SanityCheck.Result>();
+        if (plan.Has("sanity") && chunks.HasExplainers && folded.SanityInputs() is { } inputs)
+        {
+            var (sanityImages, targets, maps) = inputs;
+            try
+            {
+                sanity = SanityShards.Run(Model, [.. methods.Where(m => m.Factory is not null)], sanityImages, targets, maps, settings, run.Group,
+                    (name, k, layers) => Report(total, $"{name}: sanity check, layer {k}/{layers}"));
+            }
+            finally
+            {
+                sanityImages.Dispose();
+                targets.Dispose();
+                foreach (var t in maps.Values) t.Dispose();
+            }
+        }
+        return folded.Finish(info ?? new EvaluationRunInfo(Model.Architecture, "", ""), Model.Architecture, step, size, Metadata.ClassNames, hasLabels, sanity);
+    }
+
+    // Sends this rank's chunk of the round (none in a short last round) and receives every rank's, in rank order: consecutive chunks.
+    private static List<ChunkOutcome> Exchange(ProcessGroup group, ChunkOutcome? mine)
+    {
+        byte[] payload;
         try
         {
-            foreach (var m in methods)
-            {
-                if (m.MapsPath is not null) files[m.Name] = LoadMaps(m.MapsPath, total, size);
-                else explainers[m.Name] = m.Factory!(Model);
-            }
-            var accumulators = methods.Select(m => new MethodAccumulator(m, plan, total, settings.RoadPercent.Count)).ToList();
-            var gallery = new GalleryBuilder(settings.GalleryImages);
-            var records = new List<ImageRecord>(total);
-            var cleanTop1 = new List<bool>();
-            var cleanTop5 = new List<bool>();
-            var sanityMaps = explainers.Keys.ToDictionary(k => k, _ => new List<Tensor>());
-            var scorer = new ModelScorer(x => Model.Call(x), Metadata.Normalization, settings.BatchSize);
-            var loader = new DataLoader(new FirstImages(dataset, total), new DataLoaderOptions { BatchSize = settings.ChunkSize, Transform = Metadata.Preprocessing(normalise: false) });
-            var start = 0;
-            Report(0, "starting");
-            foreach (var batch in loader.Epoch(0))
-            {
-                using (batch)
-                using (var scope = DisposeScope.Enter())
-                {
-                    var n = batch.Count;
-                    var raw = batch.Images;
-                    if (raw.Size(2) != size || raw.Size(3) != size)
-                        throw new InvalidDataException($"the preprocessed images are {raw.Size(2)}×{raw.Size(3)}, but the model takes {size}×{size}");
-                    using var clean = Predictions.Of(scorer, raw);
-                    var labels = batch.Labels.ToArray<long>();
-                    var predicted = clean.Classes.ToArray<long>();
-                    var confidence = clean.Confidence.ToArray<float>();
-                    var chunkRecords = Enumerable.Range(0, n).Select(i => new ImageRecord(start + i, batch.Indices[i], batch.Paths[i], labels[i], predicted[i], confidence[i])).ToList();
-                    records.AddRange(chunkRecords);
-                    if (hasLabels)
-                    {
-                        cleanTop1.AddRange(Accuracy.PerImage(clean.Probabilities, batch.Labels, 1));
-                        cleanTop5.AddRange(Accuracy.PerImage(clean.Probabilities, batch.Labels, 5));
-                    }
-
-                    var normalised = Metadata.Normalization.Apply(raw);
-                    var maps = new Dictionary<string, Tensor>();
-                    foreach (var m in methods)
-                    {
-                        Report(start, $"{m.Name}: maps");
-                        maps[m.Name] = m.MapsPath is null
-                            ? SaliencyMaps.Prepare(SaliencyMaps.Explain(explainers[m.Name], normalised, clean.Classes, settings.ChunkSize), $"method {m.Name}", settings.NormalizeMaps, start)
-                            : SaliencyMaps.Prepare(files[m.Name].Narrow(0, start, n), m.MapsPath, settings.NormalizeMaps, start);
-                    }
-                    var context = new ChunkContext(scorer, raw, clean, batch.Labels, batch.EvidenceMasks, start, n, settings, plan, step);
-                    for (var k = 0; k < accumulators.Count; k++)
-                    {
-                        var name = methods[k].Name;
-                        var done = start + (double)n * k / accumulators.Count;
-                        var reference = plan.Has("iou") || plan.Has("stability") ? maps[settings.Reference!] : null;
-                        accumulators[k].Add(context, maps[name], reference, a => Report(done, $"{name}: {a}"));
-                    }
-                    Report(start + n, "gallery");
-                    gallery.AddChunk(context, chunkRecords, accumulators, maps, plan.Columns);
-
-                    if (plan.Has("sanity") && start < settings.SanityImages && explainers.Count > 0)
-                    {
-                        var take = Math.Min(n, settings.SanityImages - start);
-                        sanityImages.Add(DisposeScope.Detach(normalised.Narrow(0, 0, take).Clone()));
-                        sanityTargets.Add(DisposeScope.Detach(clean.Classes.Narrow(0, 0, take).Clone()));
-                        foreach (var (name, list) in sanityMaps) list.Add(DisposeScope.Detach(maps[name].Narrow(0, 0, take).Clone()));
-                    }
-                    start += n;
-                }
-            }
-
-            var sanity = new Dictionary<string, SanityCheck.Result>();
-            if (plan.Has("sanity") && explainers.Count > 0)
-            {
-                using var images = Tensor.Cat(sanityImages, 0);
-                using var targets = Tensor.Cat(sanityTargets, 0);
-                foreach (var m in methods.Where(m => m.Factory is not null))
-                {
-                    using var original = Tensor.Cat(sanityMaps[m.Name], 0);
-                    foreach (var t in sanityMaps[m.Name]) t.Dispose();
-                    sanity[m.Name] = SanityCheck.Evaluate(Model, m.Factory!, images, targets, settings.Seed, original, batchSize: settings.ChunkSize,
-                        progress: (k, layers) => Report(total, $"{m.Name}: sanity check, layer {k}/{layers}"));
-                }
-            }
-
-            var categories = records.Select(r => r.Label >= 0 ? r.Label : r.Predicted).ToArray();
-            var results = accumulators.Select(a => a.Finish(categories, settings.RoadPercent, sanity.GetValueOrDefault(a.Source.Name))).ToList();
-            return new EvaluationResult
-            {
-                Info = info ?? new EvaluationRunInfo(Model.Architecture, "", ""),
-                Architecture = Model.Architecture,
-                Settings = settings,
-                Metrics = [.. MetricCatalog.Names.Where(plan.Has)],
-                Step = step,
-                InputSize = (size, size),
-                Columns = plan.Columns,
-                Methods = results,
-                Images = records,
-                ClassNames = Metadata.ClassNames,
-                CleanTop1 = hasLabels ? cleanTop1.Average(h => h ? 100.0 : 0.0) : null,
-                CleanTop5 = hasLabels ? cleanTop5.Average(h => h ? 100.0 : 0.0) : null,
-                Notes = plan.Notes,
-                Gallery = gallery.Gallery,
-                Extremes = gallery.Extremes(plan.Columns, [.. methods.Select(m => m.Name)]),
-            };
+            payload = mine is null ? [] : ChunkOutcomeCodec.Encode(mine);
         }
         finally
         {
-            foreach (var t in files.Values) t.Dispose();
-            foreach (var e in explainers.Values) e.Dispose();
-            foreach (var t in sanityImages.Concat(sanityTargets)) t.Dispose();
+            mine?.Sanity?.Dispose();
         }
+        return [.. RankPayloads.AllGather(group, payload).Where(p => p.Length > 0).Select(ChunkOutcomeCodec.Decode)];
     }
 
     // What the data set offers (from its first sample), and whether its images fit the model.
@@ -188,29 +144,5 @@ public sealed class Evaluator
         // Images of another size are fine even with ground-truth masks: the preprocessing (resize, centre crop) moves the
         // masks with the image (Sample.ApplyTransform), so localisation is scored at the model's input size.
         return (sample.EvidenceMask is not null, sample.Label >= 0);
-    }
-
-    // A maps file: [N ≥ total, H, W] floating, at the model's input size.
-    private static Tensor LoadMaps(string path, int total, int size)
-    {
-        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: maps file not found", path);
-        var maps = Npy.Load(path);
-        try
-        {
-            if (maps.Dim != 3)
-                throw new InvalidDataException($"{path}: maps must be [N, H, W] (one map per image), got shape {Tensor.ShapeString(maps.Shape)}");
-            if (!maps.DType.IsFloatingPoint())
-                throw new InvalidDataException($"{path}: maps must be floating point, got {maps.DType.TorchName()}");
-            if (maps.Size(1) != size || maps.Size(2) != size)
-                throw new InvalidDataException($"{path}: maps are {maps.Size(1)}×{maps.Size(2)} (shape {Tensor.ShapeString(maps.Shape)}), but the model's input is {size}×{size}");
-            if (maps.Size(0) < total)
-                throw new InvalidDataException($"{path}: {maps.Size(0)} maps for {total} evaluated images; one map per image, in data-set order, is needed");
-            return maps;
-        }
-        catch
-        {
-            maps.Dispose();
-            throw;
-        }
     }
 }

@@ -49,6 +49,8 @@ public static class ReferenceModel
             return scope.Keep(inner.Explain(images, own));
         }
 
+        public void SkipImages(long count, long height, long width) => inner.SkipImages(count, height, width);
+
         public void Dispose() => inner.Dispose();
     }
 }

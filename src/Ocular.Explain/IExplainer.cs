@@ -19,7 +19,9 @@ namespace Ocular.Explain;
 /// by the caller: non-negative and min–max normalised per image to [0, 1] with
 /// <see cref="SaliencyMaps.Normalize"/> (a constant map is all zeros), unless the method documents otherwise.</item>
 /// <item>Images are independent: a batch gives the maps of the images one by one (up to floating-point rounding).</item>
-/// <item>Randomness comes from the explainer's seed only (never libtorch's global generator): the same call gives the same maps.</item>
+/// <item>Randomness comes from the explainer's seed only (never libtorch's global generator): the same call gives the same maps.
+/// An explainer whose maps also depend on the calls before (one generator drawn in order, as <c>random</c>) implements
+/// <see cref="SkipImages"/>, so that work split across processes gives every image the map one process gives it.</item>
 /// <item>The model is not owned and is not changed (no hooks or gradients left behind).</item>
 /// </list>
 /// </remarks>
@@ -40,4 +42,12 @@ public interface IExplainer : IDisposable
     /// (strings, numbers, booleans, lists of strings), for the records of <c>explain.json</c> and evaluations.
     /// </summary>
     IReadOnlyDictionary<string, object?> Settings => new Dictionary<string, object?> { ["method"] = Name };
+
+    /// <summary>
+    /// Moves past <paramref name="count"/> images of <paramref name="height"/>×<paramref name="width"/> without explaining
+    /// them: afterwards the explainer gives the maps it would give had it explained them (and discarded the maps) first.
+    /// Sharded evaluation and explanation (docs/distributed.md) call it for the images other ranks explain. The default
+    /// does nothing: most explainers' maps do not depend on earlier calls.
+    /// </summary>
+    void SkipImages(long count, long height, long width) { }
 }

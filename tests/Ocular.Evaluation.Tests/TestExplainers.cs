@@ -28,7 +28,7 @@ internal sealed class CamTestExplainer(Classifier model) : IExplainer
     public void Dispose() { }
 }
 
-/// <summary>Returns given maps in order, chunk after chunk (e.g. the ground-truth masks: an "oracle").</summary>
+/// <summary>Returns given maps in order, chunk after chunk (e.g. the ground-truth masks: an "oracle"); skipped images skip their maps.</summary>
 internal sealed class SequenceExplainer(string name, Tensor maps) : IExplainer
 {
     private long _next;
@@ -42,6 +42,9 @@ internal sealed class SequenceExplainer(string name, Tensor maps) : IExplainer
         _next += n;
         return slice.To(ScalarType.Float32, copy: true);
     }
+
+    // Its maps depend on the calls before: a sharded run moves it past the images other ranks explain.
+    public void SkipImages(long count, long height, long width) => _next += count;
 
     public void Dispose() { }
 }

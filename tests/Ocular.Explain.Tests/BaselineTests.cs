@@ -27,6 +27,24 @@ public class BaselineTests
     }
 
     [Fact]
+    public void SkippingImagesGivesTheMapsTheyWouldHaveAfterExplainingThem()
+    {
+        // Sharded runs (docs/distributed.md): a rank skips the images other ranks explain and gets the single run's maps.
+        using var images = Tensor.Zeros([5, 3, 6, 7], ScalarType.Float32);
+        using var targets = Tensor.Zeros([5], ScalarType.Int64);
+        using var whole = new RandomExplainer(11);
+        using var all = whole.Explain(images, targets);
+        using var skipping = new RandomExplainer(11);
+        skipping.SkipImages(2, 6, 7);
+        using var third = skipping.Explain(images.Narrow(0, 0, 1), targets.Narrow(0, 0, 1));
+        skipping.SkipImages(1, 6, 7);
+        using var fifth = skipping.Explain(images.Narrow(0, 0, 1), targets.Narrow(0, 0, 1));
+        Assert.Equal(all.Narrow(0, 2, 1).ToArray<float>(), third.ToArray<float>());
+        Assert.Equal(all.Narrow(0, 4, 1).ToArray<float>(), fifth.ToArray<float>());
+        Assert.NotEqual(all.Narrow(0, 3, 1).ToArray<float>(), fifth.ToArray<float>());
+    }
+
+    [Fact]
     public void CentreGaussianIsTheSameCentredGaussianForEveryImage()
     {
         using var images = Tensor.Zeros([2, 1, 9, 7], ScalarType.Float32);

@@ -11,7 +11,8 @@ namespace Ocular.Cli.Commands;
 /// <summary>
 /// <c>ocular evaluate</c>: scores saliency methods (explainers by name, or maps made elsewhere) on a
 /// classifier and a data split under Ocular's metric conventions, prints the methods × metrics table and
-/// writes results.json, results.csv and report.html.
+/// writes results.json, results.csv and report.html. With <c>--nproc-per-node N</c>, or launched as several ranks, the
+/// images are shared between the ranks and rank 0 writes the same files (docs/distributed.md).
 /// </summary>
 internal static class EvaluateCommand
 {
@@ -36,19 +37,21 @@ internal static class EvaluateCommand
         var sanityImages = new Option<int>("--sanity-images") { Description = "images used by the sanity check (it recomputes maps once per layer)", DefaultValueFactory = _ => 16 };
         var gallery = new Option<int>("--gallery") { Description = "images in the report's gallery", DefaultValueFactory = _ => 8 };
         var output = new Option<string>("--out") { Description = "output directory for results.json, results.csv and report.html", Required = true };
+        var nprocPerNode = DistributedLaunch.NprocPerNodeOption("evaluate the images sharded");
 
         var command = new Command("evaluate", "Evaluate saliency methods on a classifier: faithfulness, localisation and sanity metrics, with a report");
         foreach (var o in new Option[] { model, data, split, limit })
             command.Options.Add(o);
         explainers.AddTo(command);
-        foreach (var o in new Option[] { maps, metrics, keep, step, road, chunkSize, normalize, reference, referenceModel, percentile, sanityImages, gallery, output })
+        foreach (var o in new Option[] { maps, metrics, keep, step, road, chunkSize, normalize, reference, referenceModel, percentile, sanityImages, gallery, output, nprocPerNode })
             command.Options.Add(o);
         command.SetAction(parse =>
         {
+            if (DistributedLaunch.LaunchIfAsked(parse, nprocPerNode) is { } exitCode) return exitCode;
             var explainerOptions = explainers.Read(parse);
             var sources = new List<MethodSource>();
             var methods = explainers.ReadMethods(parse);
-            if (ExplainerCliOptions.UpsampleNote(methods, explainerOptions) is { } note) Console.WriteLine($"note: {note}");
+            var note = ExplainerCliOptions.UpsampleNote(methods, explainerOptions);
             foreach (var method in methods)
                 sources.Add(MethodSource.Explainer(method.Label, m => method.Create(m, explainerOptions)));
             foreach (var spec in parse.GetValue(maps) ?? []) sources.Add(MethodSource.ParseMaps(spec));
@@ -88,11 +91,22 @@ internal static class EvaluateCommand
             }
             var evaluator = new Evaluator(loaded.Model, loaded.Metadata);
             var info = new EvaluationRunInfo(modelPath, dataText, splitValue.ToString().ToLowerInvariant());
-            var result = EvaluateOutput.WithProgress(Math.Min(settings.Limit ?? dataset.Count, dataset.Count),
-                report => evaluator.Run(dataset, sources, settings, info, report));
-            var files = EvaluationReport.Write(result, parse.GetValue(output)!);
-            EvaluateOutput.PrintTable(result);
-            foreach (var f in files) Console.WriteLine($"wrote {f}");
+            // Sharded when launched as torchrun launches workers (WORLD_SIZE > 1; docs/distributed.md): every rank computes
+            // its chunks and gets the whole result; rank 0 alone shows the progress and writes the outputs.
+            using var group = DistributedLaunch.JoinGroup();
+            if (group is { Rank: > 0 })
+                evaluator.Run(dataset, sources, settings, info, group: group);
+            else
+            {
+                if (note is not null) Console.WriteLine($"note: {note}");
+                var result = EvaluateOutput.WithProgress(Math.Min(settings.Limit ?? dataset.Count, dataset.Count),
+                    report => evaluator.Run(dataset, sources, settings, info, report, group));
+                var files = EvaluationReport.Write(result, parse.GetValue(output)!);
+                EvaluateOutput.PrintTable(result);
+                foreach (var f in files) Console.WriteLine($"wrote {f}");
+            }
+            // Every rank's exit status says whether rank 0 wrote the outputs.
+            group?.Barrier();
             return 0;
         });
         return command;

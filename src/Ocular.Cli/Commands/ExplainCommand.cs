@@ -1,10 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
-using System.Text.Json.Nodes;
+using Ocular.Evaluation.Sharding;
 using Ocular.Explain;
 using Ocular.Torch;
-using Ocular.Torch.Serialization;
+using Ocular.Torch.Distributed;
 using Ocular.Vision.Datasets;
 using Ocular.Vision.Images;
 using Ocular.Vision.Models;
@@ -15,6 +14,8 @@ namespace Ocular.Cli.Commands;
 /// <c>ocular explain</c>: saliency maps of a classifier checkpoint's decisions for one image or a folder of
 /// images, by one or more methods of the <see cref="ExplainerRegistry"/>. Writes NAME.npy per method (float32
 /// [rows, H, W], rows = images × targets per image, in sorted path order), overlays/, sheet.png and explain.json.
+/// With <c>--nproc-per-node N</c>, or launched as several ranks, the batches are shared between the ranks and rank 0
+/// writes the same files (docs/distributed.md).
 /// </summary>
 internal static class ExplainCommand
 {
@@ -31,19 +32,27 @@ internal static class ExplainCommand
         var colormap = new Option<string>("--colormap") { Description = "overlay colour map: jet, inferno, viridis, turbo", DefaultValueFactory = _ => "jet" };
         var alpha = new Option<double>("--alpha") { Description = "the image's weight in the overlays, in [0, 1] (pytorch-grad-cam's image_weight)", DefaultValueFactory = _ => 0.5 };
 
+        var nprocPerNode = DistributedLaunch.NprocPerNodeOption("explain the images sharded");
+
         var command = new Command("explain", "Compute saliency maps of a classifier's decisions: .npy maps, overlays, a contact sheet and explain.json");
         command.Options.Add(model);
         explainers.AddTo(command);
-        foreach (var o in new Option[] { target, input, output, colormap, alpha })
+        foreach (var o in new Option[] { target, input, output, colormap, alpha, nprocPerNode })
             command.Options.Add(o);
         command.SetAction(parse =>
         {
+            if (DistributedLaunch.LaunchIfAsked(parse, nprocPerNode) is { } exitCode) return exitCode;
             var infos = explainers.ReadMethods(parse);
             var options = explainers.Read(parse);
             var a = parse.GetValue(alpha);
             if (a is < 0 or > 1 || double.IsNaN(a)) throw new ArgumentException($"--alpha must be in [0, 1], got {a.ToString(CultureInfo.InvariantCulture)}");
-            Run(parse.GetValue(model)!, infos, options, TargetSelection.Parse(parse.GetValue(target)!),
-                parse.GetValue(input)!, parse.GetValue(output)!, ParseColorMap(parse.GetValue(colormap)!), a);
+            var selection = TargetSelection.Parse(parse.GetValue(target)!);
+            var colorMap = ParseColorMap(parse.GetValue(colormap)!);
+            // Sharded when launched as torchrun launches workers (WORLD_SIZE > 1; docs/distributed.md).
+            using var group = DistributedLaunch.JoinGroup();
+            Run(parse.GetValue(model)!, infos, options, selection, parse.GetValue(input)!, parse.GetValue(output)!, colorMap, a, group);
+            // Every rank's exit status says whether rank 0 wrote the outputs.
+            group?.Barrier();
             return 0;
         });
         return command;
@@ -72,13 +81,16 @@ internal static class ExplainCommand
         return [.. files.Select(f => (f.Path, clashes.Contains(Stem(f.Relative)) ? f.Relative.Replace(Path.DirectorySeparatorChar, '_').Replace('.', '_') : Stem(f.Relative)))];
     }
 
+    /// <summary>Explains the input's images; <paramref name="group"/>: the ranks sharing them, rank 0 alone printing and writing (null: this process alone).</summary>
     internal static void Run(string modelPath, IReadOnlyList<MethodChoice> infos, ExplainerOptions options, TargetSelection selection,
-        string input, string outDir, ColorMap colorMap, double alpha)
+        string input, string outDir, ColorMap colorMap, double alpha, ProcessGroup? group = null)
     {
+        var writes = group is not { Rank: > 0 };
+        var output = writes ? Console.Out : TextWriter.Null;
         using var loaded = ClassifierCheckpoint.Load(modelPath);
         var (model, meta) = (loaded.Model, loaded.Metadata);
         var classNames = Enumerable.Range(0, meta.NumClasses).Select(i => meta.ClassName(i)).ToList();
-        Console.WriteLine($"model: {model.Architecture} ({modelPath}), {meta.NumClasses} classes, input {meta.InputSize}×{meta.InputSize}");
+        output.WriteLine($"model: {model.Architecture} ({modelPath}), {meta.NumClasses} classes, input {meta.InputSize}×{meta.InputSize}");
 
         var explainers = new List<IExplainer>();
         try
@@ -87,16 +99,14 @@ internal static class ExplainCommand
             {
                 var explainer = info.Create(model, options);
                 explainers.Add(explainer);
-                Console.WriteLine($"{info.Label}: {Describe(explainer, model, options)}");
+                output.WriteLine($"{info.Label}: {Describe(explainer, model, options)}");
             }
-            if (ExplainerCliOptions.UpsampleNote(infos, options) is { } note) Console.WriteLine($"note: {note}");
+            if (ExplainerCliOptions.UpsampleNote(infos, options) is { } note) output.WriteLine($"note: {note}");
             var inputs = FindInputs(input);
-            Directory.CreateDirectory(outDir);
-            var overlayDir = Path.Combine(outDir, "overlays");
-            Directory.CreateDirectory(overlayDir);
-            Explain(modelPath, model, meta, classNames, explainers, [.. infos.Select(i => i.Label)], selection, inputs, outDir, overlayDir, options.BatchSize, colorMap, alpha);
-            // A prototype network explained with its words: which words, and the training patches they stand for.
-            if (model is Vision.Models.Prototypes.PrototypeNetwork network && infos.Any(i => i.Info.Name == Ocular.Explain.Learned.Lvw.LvwExplainer.MethodName))
+            if (writes) Directory.CreateDirectory(Path.Combine(outDir, "overlays"));
+            Explain(modelPath, model, meta, classNames, explainers, [.. infos.Select(i => i.Label)], selection, inputs, outDir, options.BatchSize, colorMap, alpha, group);
+            // A prototype network explained with its words: which words, and the training patches they stand for (rank 0 alone).
+            if (writes && model is Vision.Models.Prototypes.PrototypeNetwork network && infos.Any(i => i.Info.Name == Ocular.Explain.Learned.Lvw.LvwExplainer.MethodName))
                 foreach (var file in LvwWordsView.Write(modelPath, network, meta, inputs, outDir, SheetRowLimit))
                     Console.WriteLine($"wrote {file}");
         }
@@ -122,117 +132,82 @@ internal static class ExplainCommand
         return "";
     }
 
+    /// <summary>
+    /// Explains the inputs in batches and writes the outputs. Sharded (<paramref name="group"/> of several ranks,
+    /// docs/distributed.md): the batches are dealt out as <see cref="ChunkShard"/> deals chunks — in round j, rank r
+    /// explains batch j·W + r — each rank's batch of a round travels to the others, and rank 0 folds them in input order
+    /// and writes exactly the files one process writes; the other ranks write nothing.
+    /// </summary>
     private static void Explain(string modelPath, Classifier model, ClassifierMetadata meta, IReadOnlyList<string> classNames, List<IExplainer> explainers, IReadOnlyList<string> labels,
-        TargetSelection selection, List<(string Path, string Name)> inputs, string outDir, string overlayDir, int batchSize, ColorMap colorMap, double alpha)
+        TargetSelection selection, List<(string Path, string Name)> inputs, string outDir, int batchSize, ColorMap colorMap, double alpha, ProcessGroup? group)
     {
+        var shard = new ChunkShard(inputs.Count, batchSize, group?.Rank ?? 0, group?.WorldSize ?? 1);
+        using var files = shard.Rank == 0 ? new ExplainFiles(modelPath, meta, classNames, explainers, labels, selection, inputs, outDir, colorMap, alpha, SheetRowLimit) : null;
+        var rowsDone = 0L;   // the rows the explainers have explained or skipped
+        for (var round = 0; round < shard.Rounds; round++)
+        {
+            ExplainedBatch? mine = null;
+            if (shard.ChunkIn(round) is { } batch)
+            {
+                var (start, count) = shard.Extent(batch);
+                mine = ExplainBatch(model, meta, classNames, explainers, selection, inputs.GetRange(start, count), start, colorMap, alpha, ref rowsDone);
+            }
+            if (group is null || group.WorldSize == 1)
+            {
+                files!.Fold(mine!);
+                continue;
+            }
+            byte[] payload;
+            using (mine) payload = mine?.Encode() ?? [];
+            foreach (var received in RankPayloads.AllGather(group, payload))
+                if (files is not null && received.Length > 0) files.Fold(ExplainedBatch.Decode(received));
+        }
+        files?.Finish();
+    }
+
+    // One batch: the predictions, the targets, every method's maps and overlays (as PNGs).
+    private static ExplainedBatch ExplainBatch(Classifier model, ClassifierMetadata meta, IReadOnlyList<string> classNames, List<IExplainer> explainers, TargetSelection selection,
+        List<(string Path, string Name)> chunk, int start, ColorMap colorMap, double alpha, ref long rowsDone)
+    {
+        using var scope = DisposeScope.Enter();
         var raw = meta.Preprocessing(normalise: false);
-        var maps = explainers.Select(_ => new List<Tensor>()).ToList();
-        var sheetRows = new List<Tensor>();
-        var predictions = new JsonArray();
-        var rows = new JsonArray();
-        long height = 0, width = 0;
-        try
+        // The preprocessed [0, 1] images (for the overlays) and the normalised model inputs.
+        var images = Tensor.Stack([.. chunk.Select(f => raw.Apply(ImageIO.Read(f.Path, meta.ReadMode)))]);
+        var x = meta.Normalization.Apply(images);
+        var (height, width) = (x.Size(2), x.Size(3));
+        Tensor logits;
+        using (Autograd.NoGrad()) logits = model.Call(x);
+        var probabilities = Functional.Softmax(logits, 1);
+        var predicted = logits.Argmax(1).ToArray<long>();
+        var targets = selection.Resolve(logits, classNames);
+        var k = (int)(targets.Size(0) / chunk.Count);
+        var rowImage = Tensor.Arange(chunk.Count, ScalarType.Int64).Unsqueeze(1).Expand(chunk.Count, k).Reshape(-1);   // image of each map row
+        var rowInputs = k == 1 ? x : x.IndexSelect(0, rowImage);
+        var targetArray = targets.ToArray<long>();
+        var targetProbabilities = probabilities.IndexSelect(0, rowImage).Gather(1, targets.Unsqueeze(1)).Squeeze(1).ToArray<float>();
+        var predictedProbabilities = predicted.Select((c, i) => probabilities.Select(0, i).Select(0, c).Item<float>()).ToArray();
+
+        // Explainers whose maps depend on the calls before (random) first skip the rows of the batches other ranks explain.
+        var firstRow = (long)start * k;
+        foreach (var e in explainers) e.SkipImages(firstRow - rowsDone, height, width);
+        rowsDone = firstRow + targetArray.Length;
+        var maps = new List<Tensor>();
+        var overlays = new byte[targetArray.Length, explainers.Count][];
+        for (var m = 0; m < explainers.Count; m++)
         {
-            for (var start = 0; start < inputs.Count; start += batchSize)
+            var batchMaps = explainers[m].Explain(rowInputs, targets);
+            maps.Add(scope.Keep(batchMaps));
+            for (var r = 0; r < targetArray.Length; r++)
             {
-                using var scope = DisposeScope.Enter();
-                var chunk = inputs.Skip(start).Take(batchSize).ToList();
-                // The preprocessed [0, 1] images (for the overlays) and the normalised model inputs.
-                var images = Tensor.Stack([.. chunk.Select(f => raw.Apply(ImageIO.Read(f.Path, meta.ReadMode)))]);
-                var x = meta.Normalization.Apply(images);
-                (height, width) = (x.Size(2), x.Size(3));
-                Tensor logits;
-                using (Autograd.NoGrad()) logits = model.Call(x);
-                var probabilities = Functional.Softmax(logits, 1);
-                var predicted = logits.Argmax(1).ToArray<long>();
-                var targets = selection.Resolve(logits, classNames);
-                var k = targets.Size(0) / chunk.Count;
-                var rowImage = Tensor.Arange(chunk.Count, ScalarType.Int64).Unsqueeze(1).Expand(chunk.Count, k).Reshape(-1);   // image of each map row
-                var rowInputs = k == 1 ? x : x.IndexSelect(0, rowImage);
-                var targetArray = targets.ToArray<long>();
-                var targetProbabilities = probabilities.IndexSelect(0, rowImage).Gather(1, targets.Unsqueeze(1)).Squeeze(1).ToArray<float>();
-                for (var i = 0; i < chunk.Count; i++)
-                {
-                    var p = probabilities.Select(0, i).Select(0, predicted[i]).Item<float>();
-                    predictions.Add(new JsonObject { ["class"] = predicted[i], ["name"] = classNames[(int)predicted[i]], ["probability"] = Math.Round(p, 6) });
-                }
-                for (var r = 0; r < targetArray.Length; r++)
-                    rows.Add(new JsonObject
-                    {
-                        ["input"] = start + r / (int)k, ["target"] = targetArray[r], ["target_name"] = classNames[(int)targetArray[r]],
-                        ["target_probability"] = Math.Round(targetProbabilities[r], 6), ["rank"] = k == 1 ? null : JsonValue.Create(r % (int)k + 1),
-                    });
-
-                var overlays = new Tensor[targetArray.Length, explainers.Count];
-                for (var m = 0; m < explainers.Count; m++)
-                {
-                    var batchMaps = explainers[m].Explain(rowInputs, targets);
-                    maps[m].Add(DisposeScope.Detach(batchMaps));
-                    for (var r = 0; r < targetArray.Length; r++)
-                    {
-                        var image = images.Select(0, r / (int)k);
-                        if (image.Size(0) == 1) image = image.Expand(3, height, width);
-                        var overlay = HeatmapOverlay.ShowCamOnImage(image, batchMaps.Select(0, r), colorMap, alpha);
-                        var name = chunk[r / (int)k].Name;
-                        var suffix = k == 1 ? "" : $"_top{r % k + 1}";
-                        ImageIO.WritePng(Path.Combine(overlayDir, $"{name}_{labels[m]}{suffix}.png"), overlay);
-                        overlays[r, m] = overlay;
-                    }
-                }
-                for (var r = 0; r < targetArray.Length && sheetRows.Count < SheetRowLimit; r++)
-                    sheetRows.Add(DisposeScope.Detach(Tensor.Cat([.. Enumerable.Range(0, explainers.Count).Select(m => overlays[r, m])], 2)));
+                var image = images.Select(0, r / k);
+                if (image.Size(0) == 1) image = image.Expand(3, height, width);
+                overlays[r, m] = ImageIO.EncodePng(HeatmapOverlay.ShowCamOnImage(image, batchMaps.Select(0, r), colorMap, alpha));
             }
-
-            var files = new JsonArray();
-            for (var m = 0; m < explainers.Count; m++)
-            {
-                using var all = Tensor.Cat(maps[m], 0);
-                var file = labels[m] + ".npy";
-                Npy.Save(Path.Combine(outDir, file), all);
-                var settings = JsonSerializer.SerializeToNode(explainers[m].Settings) ?? new JsonObject();
-                files.Add(new JsonObject
-                {
-                    ["name"] = labels[m], ["method"] = explainers[m].Name, ["file"] = file, ["shape"] = new JsonArray([.. all.Shape.Select(s => (JsonNode)s)]),
-                    ["layers"] = explainers[m].Settings.TryGetValue("layers", out var l) && l is string[] ls ? new JsonArray([.. ls.Select(s => (JsonNode)s)]) : new JsonArray(),
-                    ["settings"] = settings,
-                });
-            }
-            using (var sheet = Tensor.Cat(sheetRows, 1))
-                ImageIO.WritePng(Path.Combine(outDir, "sheet.png"), sheet);
-
-            var json = new JsonObject
-            {
-                ["format"] = "ocular.explain/1",
-                ["model"] = new JsonObject
-                {
-                    ["path"] = Path.GetFullPath(modelPath), ["architecture"] = meta.Architecture, ["num_classes"] = meta.NumClasses,
-                },
-                ["preprocessing"] = new JsonObject
-                {
-                    ["read_mode"] = meta.ReadMode.ToString().ToLowerInvariant(), ["resize_size"] = meta.ResizeSize, ["input_size"] = meta.InputSize,
-                    ["mean"] = new JsonArray([.. meta.Mean.Select(v => (JsonNode)v)]), ["std"] = new JsonArray([.. meta.Std.Select(v => (JsonNode)v)]),
-                    ["steps"] = "resize short side (bilinear, antialiased), centre crop, scale to [0, 1], normalise; maps and overlays are at this resolution",
-                },
-                ["target"] = selection.ToString(),
-                ["targets_per_image"] = rows.Count / Math.Max(1, inputs.Count),
-                ["input_size"] = new JsonArray(height, width),
-                ["inputs"] = new JsonArray([.. inputs.Select(f => (JsonNode)f.Path)]),
-                ["predictions"] = predictions,
-                ["rows"] = rows,
-                ["methods"] = files,
-                ["overlays"] = new JsonObject { ["folder"] = "overlays", ["colormap"] = colorMap.ToString().ToLowerInvariant(), ["image_weight"] = alpha },
-                ["sheet"] = new JsonObject { ["file"] = "sheet.png", ["rows"] = sheetRows.Count, ["columns"] = new JsonArray([.. labels.Select(l => (JsonNode)l)]) },
-            };
-            AtomicFile.WriteAllText(Path.Combine(outDir, "explain.json"), json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
-            Console.WriteLine($"explained {inputs.Count} image{(inputs.Count == 1 ? "" : "s")} ({rows.Count} map{(rows.Count == 1 ? "" : "s")} per method) → {outDir}: " +
-                              $"{string.Join(", ", labels.Select(l => l + ".npy"))}, overlays/, sheet.png" +
-                              (rows.Count > sheetRows.Count ? $" (first {sheetRows.Count} rows)" : "") + ", explain.json");
         }
-        finally
+        return new ExplainedBatch
         {
-            foreach (var list in maps)
-                foreach (var t in list) t.Dispose();
-            foreach (var t in sheetRows) t.Dispose();
-        }
+            Start = start, Predicted = predicted, Probability = predictedProbabilities, Targets = targetArray, TargetProbability = targetProbabilities,
+            RowsPerImage = k, Size = (height, width), Maps = maps, Overlays = overlays,
+        };
     }
 }

@@ -82,31 +82,45 @@ public static class SanityCheck
     /// <param name="batchSize">Images per explainer call.</param>
     /// <param name="progress">Called after each layer with (layers done, layers in all).</param>
     public static Result Evaluate(Classifier model, Func<Classifier, IExplainer> explainer, Tensor images, Tensor targets, ulong seed = 0,
-        Tensor? originalMaps = null, IReadOnlyList<string>? layers = null, int batchSize = 32, Action<int, int>? progress = null)
+        Tensor? originalMaps = null, IReadOnlyList<string>? layers = null, int batchSize = 32, Action<int, int>? progress = null) =>
+        new([.. EvaluateSteps(model, explainer, images, targets, _ => true, seed, originalMaps, layers, batchSize, progress).Select(s => s.Result)]);
+
+    /// <summary>
+    /// Runs the steps of the cascade that <paramref name="computes"/> selects (by index, the top layer's step 0). Each is
+    /// computed exactly as <see cref="Evaluate"/> computes it — every layer above it re-initialised first, each from its
+    /// own generator, so skipping a step's maps changes no other step — and steps computed by different processes make up
+    /// Evaluate's result (sharded evaluation deals them out, docs/distributed.md).
+    /// </summary>
+    /// <returns>The computed steps, in cascade order, with their indices.</returns>
+    public static IReadOnlyList<(int Step, LayerResult Result)> EvaluateSteps(Classifier model, Func<Classifier, IExplainer> explainer, Tensor images, Tensor targets,
+        Func<int, bool> computes, ulong seed = 0, Tensor? originalMaps = null, IReadOnlyList<string>? layers = null, int batchSize = 32, Action<int, int>? progress = null)
     {
         if (images.Dim != 4) throw new ArgumentException($"images must be [N, C, H, W], got shape {Tensor.ShapeString(images.Shape)}", nameof(images));
         if (targets.Dim != 1 || targets.Size(0) != images.Size(0))
             throw new ArgumentException($"one target per image expected ([{images.Size(0)}]), got shape {Tensor.ShapeString(targets.Shape)}", nameof(targets));
         var cascade = layers ?? CascadeLayers(model);
         foreach (var layer in cascade) model.GetSubmodule(layer);    // unknown paths fail before any work
+        var last = Enumerable.Range(0, cascade.Count).LastOrDefault(computes, -1);
+        if (last < 0) return [];
 
         using var original = originalMaps is null ? Explain(explainer, model, images, targets, batchSize) : originalMaps.Alias();
         using var copy = Copy(model);
-        var results = new List<LayerResult>();
-        for (var k = 0; k < cascade.Count; k++)
+        var results = new List<(int, LayerResult)>();
+        for (var k = 0; k <= last; k++)
         {
             using (var generator = new Generator(Seeds.Derive(seed, (ulong)k)))
                 Randomize(copy.GetSubmodule(cascade[k]), generator);
+            if (!computes(k)) continue;
             using var maps = Explain(explainer, copy, images, targets, batchSize);
             if (!maps.Shape.SequenceEqual(original.Shape))
                 throw new InvalidOperationException($"the explainer returned maps {Tensor.ShapeString(maps.Shape)} on the randomised model but {Tensor.ShapeString(original.Shape)} on the trained one");
             using var rho = RankCorrelation.Spearman(original, maps);
             var perImage = rho.ToArray<double>();
             var valid = perImage.Where(v => !double.IsNaN(v)).ToList();
-            results.Add(new LayerResult(cascade[k], perImage, valid.Count == 0 ? double.NaN : valid.Average()));
+            results.Add((k, new LayerResult(cascade[k], perImage, valid.Count == 0 ? double.NaN : valid.Average())));
             progress?.Invoke(k + 1, cascade.Count);
         }
-        return new Result(results);
+        return results;
     }
 
     /// <summary>Re-initialises every module inside <paramref name="layer"/> (itself included) as described in the remarks.</summary>

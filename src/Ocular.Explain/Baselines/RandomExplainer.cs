@@ -10,6 +10,8 @@ namespace Ocular.Explain.Baselines;
 /// <remarks>
 /// The maps come from one generator seeded at construction, drawn in the order the images are explained
 /// (image-major, then row-major): the same seed and the same sequence of calls give the same maps.
+/// <see cref="SkipImages"/> draws the pixels of maps another process makes, so that a sharded run gives every image
+/// the map of a single run.
 /// </remarks>
 public sealed class RandomExplainer : IExplainer
 {
@@ -41,6 +43,16 @@ public sealed class RandomExplainer : IExplainer
         var maps = Tensor.Rand([n, h, w], _generator).To(ScalarType.Float32, images.Device);
         // The shared min–max: a constant map (possible only for 1×1 images) becomes 0.
         return scope.Keep(SaliencyMaps.Normalize(maps));
+    }
+
+    /// <summary>Draws and discards the pixels of <paramref name="count"/> maps, one map at a time (the same draws, in the same order, as explaining them).</summary>
+    public void SkipImages(long count, long height, long width)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        for (long i = 0; i < count; i++)
+        {
+            using var discarded = Tensor.Rand([1, height, width], _generator);
+        }
     }
 
     /// <summary>Frees the generator.</summary>
