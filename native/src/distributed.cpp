@@ -99,15 +99,17 @@ OCL_API Handle ocl_dist_init(const char* host, int32_t port, int32_t rank, int32
 }
 
 void Group::start_heartbeat() {
+  // The first beat before the thread: a rank that leaves at once (or whose thread is slow to start) still has a
+  // counter, so that the others can tell it stopped.
+  tcp->add(heartbeat_key(rank), 1);
   heartbeat = std::thread([this] {
     std::unique_lock<std::mutex> lock(heartbeat_mutex);
-    while (!stopping) {
+    while (!heartbeat_wake.wait_for(lock, heartbeat_interval, [this] { return stopping; })) {
       try {
         tcp->add(heartbeat_key(rank), 1);
       } catch (...) {
         return;   // the store is gone (rank 0 stopped): nothing left to tell
       }
-      heartbeat_wake.wait_for(lock, heartbeat_interval, [this] { return stopping; });
     }
   });
 }

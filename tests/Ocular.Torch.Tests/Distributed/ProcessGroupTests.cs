@@ -110,6 +110,7 @@ public class ProcessGroupTests
         }, TimeSpan.FromSeconds(20));
         for (var rank = 0; rank < 2; rank++)
             Assert.StartsWith($"all_reduce failed on rank {rank} of 3 (127.0.0.1:", results[rank]);
-        Assert.All(results.Take(2), m => Assert.Contains("rank 2 stopped (no heartbeat for 2.5 s)", m));
+        // Rank 2 among the stopped ones (a survivor starved of CPU for 2.5 s on a loaded machine may be listed too).
+        Assert.All(results.Take(2), m => Assert.True(System.Text.RegularExpressions.Regex.IsMatch(m, @"ranks? (\d+, )*2 stopped \(no heartbeat for 2\.5 s\)"), m));
     }
 }
