@@ -1,3 +1,4 @@
+using Ocular.TestSupport;
 using System.Text.Json.Nodes;
 using Ocular.Torch;
 using Ocular.Vision.Data;
@@ -32,7 +33,7 @@ public sealed class DataParallelTrainingTests : IDisposable
 
     private static async Task<CliRunner.Result[]> Ranks(int size, params string[] args)
     {
-        var port = LoopbackPort.Free();
+        var port = LoopbackRanks.FreePort();
         return await Task.WhenAll(Enumerable.Range(0, size).Select(r => Task.Run(() => CliRunner.Run(Rank(r, size, port), args))));
     }
 
@@ -95,7 +96,7 @@ public sealed class DataParallelTrainingTests : IDisposable
     public async Task AKilledRankStopsTheOtherAndTheRunResumes()
     {
         var run = Path.Combine(_dir, "killed");
-        var port = LoopbackPort.Free();
+        var port = LoopbackRanks.FreePort();
         string[] args = [.. Recipe, "--epochs", "3", "--batch-size", "8", "--threads", "1", "--out", run];
         using var rank0 = CliRunner.Start(Rank(0, 2, port), args);
         using var rank1 = CliRunner.Start(Rank(1, 2, port), args);
@@ -143,7 +144,7 @@ public sealed class DataParallelTrainingTests : IDisposable
         var bad = order.Take(4).Select(i => train.Samples[i].Path).ToList();
         foreach (var path in bad) File.WriteAllText(path, "not a png");
 
-        var port = LoopbackPort.Free();
+        var port = LoopbackRanks.FreePort();
         string[] args = ["train", "classifier", "--data", "folder:" + root, "--arch", "compact_cnn", "--input-size", "16", "--augment", "none", "--select-on-test",
             "--epochs", "1", "--batch-size", "4", "--workers", "0", "--threads", "1", "--out", Path.Combine(_dir, "bad")];
         var clock = System.Diagnostics.Stopwatch.StartNew();

@@ -1,20 +1,6 @@
-using System.Net;
-using System.Net.Sockets;
+using Ocular.TestSupport;
 
 namespace Ocular.Cli.Tests;
-
-/// <summary>A TCP port on loopback that nothing listens on (asked of the system, then released).</summary>
-internal static class LoopbackPort
-{
-    public static int Free()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
-}
 
 /// <summary>
 /// <c>ocular distributed check</c> as two real processes over loopback, configured as torchrun configures its workers
@@ -31,7 +17,7 @@ public sealed class DistributedCommandTests
     [Fact]
     public async Task TwoProcessesJoinAndAgree()
     {
-        var port = LoopbackPort.Free();
+        var port = LoopbackRanks.FreePort();
         var results = await Task.WhenAll(Enumerable.Range(0, 2).Select(r => Task.Run(() =>
             CliRunner.Run(Environment(r, 2, port), "distributed", "check", "--sizes", "1", "--repeat", "2", "--timeout", "120", "--threads", "1"))));
         for (var r = 0; r < 2; r++)
@@ -50,7 +36,7 @@ public sealed class DistributedCommandTests
         var none = CliRunner.Run(new Dictionary<string, string> { ["RANK"] = "", ["WORLD_SIZE"] = "", ["MASTER_ADDR"] = "", ["MASTER_PORT"] = "" }, "distributed", "check");
         Assert.Equal(1, none.ExitCode);
         Assert.Contains("RANK is not set", none.StdErr);
-        var port = LoopbackPort.Free();
+        var port = LoopbackRanks.FreePort();
         var alone = CliRunner.Run(Environment(0, 2, port), "distributed", "check", "--timeout", "2");
         Assert.Equal(1, alone.ExitCode);
         Assert.Contains($"rank 0 of 2 could not join the group at 127.0.0.1:{port}: timed out after 2 s waiting for all 2 ranks to join (1 arrived; missing: rank 1)", alone.StdErr);

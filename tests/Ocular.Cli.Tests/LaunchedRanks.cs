@@ -1,3 +1,4 @@
+using Ocular.TestSupport;
 namespace Ocular.Cli.Tests;
 
 /// <summary>
@@ -8,7 +9,7 @@ internal static class LaunchedRanks
 {
     public static async Task<CliRunner.Result[]> Run(int ranks, IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
-        var port = LoopbackPort.Free();
+        var port = LoopbackRanks.FreePort();
         return await Task.WhenAll(Enumerable.Range(0, ranks).Select(r => Task.Run(() =>
         {
             var variables = new Dictionary<string, string>(environment ?? new Dictionary<string, string>())

@@ -45,7 +45,7 @@ public sealed class ShardedCommandTests(ShardedFixture fixture) : IClassFixture<
     // Two ranks of one command, configured as torchrun configures its workers.
     private static async Task<CliRunner.Result[]> TwoRanks(params string[] args)
     {
-        var port = LoopbackPort.Free();
+        var port = LoopbackRanks.FreePort();
         return await Task.WhenAll(Enumerable.Range(0, 2).Select(r => Task.Run(() => CliRunner.Run(new Dictionary<string, string>
         {
             ["RANK"] = $"{r}", ["WORLD_SIZE"] = "2", ["MASTER_ADDR"] = "127.0.0.1", ["MASTER_PORT"] = $"{port}", ["OCULAR_GLOO_ADDRESS"] = "127.0.0.1",

@@ -10,18 +10,25 @@ namespace Ocular.TestSupport;
 /// </summary>
 internal static class LoopbackRanks
 {
-    public static T[] Run<T>(int size, Func<ProcessGroup, T> body)
+    public static T[] Run<T>(int size, Func<ProcessGroup, T> body, TimeSpan? timeout = null)
+    {
+        var port = FreePort();
+        var tasks = Enumerable.Range(0, size).Select(rank => Task.Factory.StartNew(() =>
+        {
+            using var group = ProcessGroup.Init("127.0.0.1", port, rank, size, timeout ?? TimeSpan.FromSeconds(60), "127.0.0.1");
+            return body(group);
+        }, TaskCreationOptions.LongRunning)).ToArray();
+        Task.WaitAll(tasks);
+        return [.. tasks.Select(t => t.Result)];
+    }
+
+    /// <summary>A TCP port on loopback that nothing listens on (asked of the system, then released).</summary>
+    public static int FreePort()
     {
         var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         var port = ((IPEndPoint)listener.LocalEndpoint).Port;
         listener.Stop();
-        var tasks = Enumerable.Range(0, size).Select(rank => Task.Factory.StartNew(() =>
-        {
-            using var group = ProcessGroup.Init("127.0.0.1", port, rank, size, TimeSpan.FromSeconds(60), "127.0.0.1");
-            return body(group);
-        }, TaskCreationOptions.LongRunning)).ToArray();
-        Task.WaitAll(tasks);
-        return [.. tasks.Select(t => t.Result)];
+        return port;
     }
 }

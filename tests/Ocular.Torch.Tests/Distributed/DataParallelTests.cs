@@ -1,5 +1,4 @@
-using System.Net;
-using System.Net.Sockets;
+using Ocular.TestSupport;
 using Ocular.Torch.Distributed;
 using Ocular.Torch.Nn;
 using Ocular.Torch.Optim;
@@ -25,15 +24,6 @@ public class DataParallelTests
         return batchNorm
             ? new Sequential(new Conv2d(3, 4, 3, padding: 1), new BatchNorm2d(4), new ReLU(), new Flatten(), new Linear(4 * 6 * 6, 8), new BatchNorm1d(8), new Linear(8, 3))
             : new Sequential(new Conv2d(3, 4, 3, padding: 1), new ReLU(), new Flatten(), new Linear(4 * 6 * 6, 3));
-    }
-
-    internal static int FreePort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
     }
 
     private static void Step(Module model, Sgd optimizer, Tensor x, Tensor y, GradientReducer? reducer)
@@ -65,7 +55,7 @@ public class DataParallelTests
 
         // Rank 1 starts from other weights: the broadcast must make it rank 0's.
         var models = new[] { Model(1, batchNorm), Model(2, batchNorm) };
-        var port = FreePort();
+        var port = LoopbackRanks.FreePort();
         var ranks = Enumerable.Range(0, 2).Select(rank => Task.Factory.StartNew(() =>
         {
             using var group = ProcessGroup.Init("127.0.0.1", port, rank, 2, TimeSpan.FromSeconds(60), "127.0.0.1");
@@ -113,7 +103,7 @@ public class DataParallelTests
         using (var optimizer = new Sgd(single.Parameters(), 0.1))
             Step(single, optimizer, x, y, null);
         var models = new[] { Model(1, true), Model(1, true) };
-        var port = FreePort();
+        var port = LoopbackRanks.FreePort();
         await Task.WhenAll(Enumerable.Range(0, 2).Select(rank => Task.Factory.StartNew(() =>
         {
             using var group = ProcessGroup.Init("127.0.0.1", port, rank, 2, TimeSpan.FromSeconds(60), "127.0.0.1");

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Ocular.TestSupport;
 using Ocular.Torch.Distributed;
 
 namespace Ocular.Torch.Tests.Distributed;
@@ -11,32 +12,10 @@ namespace Ocular.Torch.Tests.Distributed;
 /// </summary>
 public class ProcessGroupTests
 {
-    private static int FreePort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
-
-    // Runs `body` on `size` ranks, each on its own thread, and returns what each returned.
-    private static T[] OnRanks<T>(int size, Func<ProcessGroup, T> body, TimeSpan? timeout = null)
-    {
-        var port = FreePort();
-        var tasks = Enumerable.Range(0, size).Select(rank => Task.Factory.StartNew(() =>
-        {
-            using var group = ProcessGroup.Init("127.0.0.1", port, rank, size, timeout ?? TimeSpan.FromSeconds(60), "127.0.0.1");
-            return body(group);
-        }, TaskCreationOptions.LongRunning)).ToArray();
-        Task.WaitAll(tasks);
-        return [.. tasks.Select(t => t.Result)];
-    }
-
     [Fact]
     public void CollectivesGiveEveryRankTheSameResult()
     {
-        var results = OnRanks(3, g =>
+        var results = LoopbackRanks.Run(3, g =>
         {
             using var x = Tensor.FromArray([g.Rank + 1f, 10f * (g.Rank + 1), -g.Rank]);
             g.AllReduce(x);
@@ -61,7 +40,7 @@ public class ProcessGroupTests
     [Fact]
     public void ARankThatNeverArrivesFailsTheOthersWithinTheTimeout()
     {
-        var port = FreePort();
+        var port = LoopbackRanks.FreePort();
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var e = Assert.Throws<DistributedException>(() => ProcessGroup.Init("127.0.0.1", port, 0, 2, TimeSpan.FromSeconds(2), "127.0.0.1"));
         Assert.InRange(clock.Elapsed.TotalSeconds, 1.5, 30);
@@ -93,7 +72,7 @@ public class ProcessGroupTests
     public void ARankThatStopsIsNamedByTheOthers()
     {
         using var diagnosed = new CountdownEvent(2);
-        var results = OnRanks(3, g =>
+        var results = LoopbackRanks.Run(3, g =>
         {
             using var x = Tensor.FromArray([1f]);
             g.AllReduce(x);
