@@ -39,10 +39,17 @@ internal sealed class ExplainerCliOptions
     public Option<double> RiseKeep { get; } = new("--rise-p1") { Description = "RISE: probability p1 that a cell is kept", DefaultValueFactory = _ => 0.5 };
     public Option<string?> Checkpoint { get; } = new("--explainer") { Description = "a learned explainer's checkpoint (e.g. RUN_DIR/best.ocular), for every learned method named without its own :FILE" };
 
+    /// <summary>
+    /// <c>--precision</c>, default auto: the perturbation methods (Score-CAM, Ablation-CAM, RISE) in bfloat16 where the processor
+    /// computes it natively, every other method in float32 (docs/precision.md).
+    /// </summary>
+    public PrecisionOption Precision { get; } = new(Ocular.Torch.Precision.Auto,
+        "bf16 for Score-CAM, Ablation-CAM, RISE and the metrics' scoring where the processor computes it natively, fp32 for the rest");
+
     /// <summary>Adds every option to <paramref name="command"/>.</summary>
     public void AddTo(Command command)
     {
-        foreach (var o in new Option[] { Methods, Layers, BatchSize, Score, ScoreCamWeights, Upsample, AugSmooth, EigenSign, Seed, RiseMasks, RiseGrid, RiseKeep, Checkpoint })
+        foreach (var o in new Option[] { Methods, Layers, BatchSize, Score, ScoreCamWeights, Upsample, AugSmooth, EigenSign, Seed, RiseMasks, RiseGrid, RiseKeep, Checkpoint, Precision.Option })
             command.Options.Add(o);
     }
 
@@ -88,6 +95,7 @@ internal sealed class ExplainerCliOptions
             RiseGridSize = parse.GetValue(RiseGrid),
             RiseKeepProbability = parse.GetValue(RiseKeep),
             Checkpoint = parse.GetValue(Checkpoint),
+            Precision = Precision.ReadRequested(parse),
         };
         options.Validate();
         return options;

@@ -8,19 +8,32 @@ namespace Ocular.Cli;
 /// is a ranking or a score may default to <c>auto</c>; anything compared across machines bit for bit stays <c>fp32</c>.
 /// Reading it prints the resolution's notice (auto fell back to float32; bf16 is emulated) once, on standard error.
 /// </summary>
-internal sealed class PrecisionOption(Precision byDefault)
+/// <param name="byDefault">The command's default.</param>
+/// <param name="autoMeaning">What auto does in this command, when it is more than "bf16 where native, else fp32".</param>
+internal sealed class PrecisionOption(Precision byDefault, string? autoMeaning = null)
 {
     /// <summary>The option to add to the command.</summary>
     public Option<string?> Option { get; } = new("--precision")
     {
-        Description = $"fp32, bf16 (bfloat16 autocast) or auto (bf16 where the processor computes it natively, else fp32); default {byDefault.ToString().ToLowerInvariant()} (docs/precision.md)",
+        Description = $"fp32, bf16 (bfloat16 autocast) or auto ({autoMeaning ?? "bf16 where the processor computes it natively, else fp32"}); " +
+                      $"default {byDefault.ToString().ToLowerInvariant()} (docs/precision.md)",
     };
 
     /// <summary>What runs: the option's value (or the default) resolved on this processor; its notice, if any, printed.</summary>
-    public ResolvedPrecision Read(ParseResult parse)
+    public ResolvedPrecision Read(ParseResult parse) => ResolvedPrecision.Resolve(ReadRequested(parse));
+
+    /// <summary>
+    /// What was asked (the option's value, or the default), for work that resolves <see cref="Precision.Auto"/> per part (an
+    /// explainer per method, the metrics' scoring). Prints the notice once: that bf16 is emulated here, or — when the user
+    /// wrote <c>--precision auto</c> — that auto falls back to float32 (a default of auto falls back silently: every run on
+    /// such a processor would print it).
+    /// </summary>
+    public Precision ReadRequested(ParseResult parse)
     {
-        var resolved = ResolvedPrecision.Resolve(parse.GetValue(Option) is { } text ? ResolvedPrecision.Parse(text) : byDefault);
-        if (resolved.Notice is { } notice) Console.Error.WriteLine($"ocular: {notice}");
-        return resolved;
+        var given = parse.GetValue(Option) is { } text ? ResolvedPrecision.Parse(text) : (Precision?)null;
+        var requested = given ?? byDefault;
+        if (ResolvedPrecision.Resolve(requested).Notice is { } notice && (given is not null || requested != Precision.Auto))
+            Console.Error.WriteLine($"ocular: {notice}");
+        return requested;
     }
 }

@@ -33,7 +33,7 @@ internal sealed class ChunkEvaluation : IDisposable
     {
         (_metadata, _methods, _settings, _plan, _step, _hasLabels) = (metadata, methods, settings, plan, step, hasLabels);
         _size = metadata.InputSize;
-        _scorer = new ModelScorer(x => model.Call(x), metadata.Normalization, settings.BatchSize);
+        _scorer = new ModelScorer(x => model.Call(x), metadata.Normalization, settings.BatchSize, ResolvedPrecision.Resolve(settings.Precision).Effective);
         _candidates = new GalleryCandidates(settings.GalleryImages);
         try
         {
@@ -52,6 +52,14 @@ internal sealed class ChunkEvaluation : IDisposable
 
     /// <summary>Whether any method is an explainer (the sanity check needs one).</summary>
     public bool HasExplainers => _explainers.Count > 0;
+
+    /// <summary>The arithmetic of the metrics' network passes (fp32 or bf16).</summary>
+    public Precision ScoringPrecision => _scorer.Precision;
+
+    /// <summary>The arithmetic each explainer's network passes ran in (fp32 or bf16), by method; explainers without a network are absent.</summary>
+    public IReadOnlyDictionary<string, string> MethodPrecisions =>
+        _explainers.Where(e => e.Value.Settings.TryGetValue("precision", out var p) && p is string)
+                   .ToDictionary(e => e.Key, e => (string)e.Value.Settings["precision"]!);
 
     /// <summary>
     /// Computes the chunk <paramref name="batch"/>, whose first image is at position <paramref name="start"/>;

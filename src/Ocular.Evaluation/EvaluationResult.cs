@@ -65,6 +65,12 @@ public sealed record EvaluationResult
     /// <summary>The settings used (with defaults filled in).</summary>
     public required EvaluationSettings Settings { get; init; }
 
+    /// <summary>The arithmetic the metrics' network passes ran in: fp32 or bf16 (<see cref="EvaluationSettings.Precision"/> resolved on the processor).</summary>
+    public string ScoringPrecision { get; init; } = "fp32";
+
+    /// <summary>The arithmetic each explainer's network passes ran in (fp32 or bf16), by method name; maps read from files and baselines without a network are absent.</summary>
+    public IReadOnlyDictionary<string, string> MethodPrecisions { get; init; } = new Dictionary<string, string>();
+
     /// <summary>The metrics that ran.</summary>
     public required IReadOnlyList<string> Metrics { get; init; }
 

@@ -1,4 +1,5 @@
 using Ocular.Evaluation.Metrics;
+using Ocular.Torch;
 
 namespace Ocular.Evaluation;
 
@@ -51,6 +52,13 @@ public sealed record EvaluationSettings
     /// <summary>How many of the first images the sanity check uses (it recomputes every map once per layer).</summary>
     public int SanityImages { get; init; } = 16;
 
+    /// <summary>
+    /// The arithmetic of the metrics' network passes (docs/precision.md): <see cref="Precision.Fp32"/> (the default),
+    /// <see cref="Precision.Bf16"/>, or <see cref="Precision.Auto"/> (bf16 where the processor computes it natively). The
+    /// explainers' precision is <see cref="Explain.ExplainerOptions.Precision"/>.
+    /// </summary>
+    public Precision Precision { get; init; } = Precision.Fp32;
+
     /// <summary>How many of the first images the report's gallery shows.</summary>
     public int GalleryImages { get; init; } = 8;
 
@@ -67,6 +75,7 @@ public sealed record EvaluationSettings
         if (IouPercentile is < 0 or > 100) throw new ArgumentOutOfRangeException(nameof(IouPercentile), IouPercentile, "percentile must be in 0..100");
         if (StabilityThreshold is < 0 or > 255) throw new ArgumentOutOfRangeException(nameof(StabilityThreshold), StabilityThreshold, "threshold is on the 0..255 scale");
         if (SanityImages < 1) throw new ArgumentOutOfRangeException(nameof(SanityImages), SanityImages, "the sanity check needs at least one image");
+        if (!Enum.IsDefined(Precision)) throw new ArgumentOutOfRangeException(nameof(Precision), Precision, "unknown precision; expected Fp32, Bf16 or Auto");
         if (GalleryImages < 0) throw new ArgumentOutOfRangeException(nameof(GalleryImages), GalleryImages, "gallery size must be non-negative");
     }
 }

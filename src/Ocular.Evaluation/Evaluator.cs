@@ -116,7 +116,8 @@ public sealed class Evaluator
                 foreach (var t in maps.Values) t.Dispose();
             }
         }
-        return folded.Finish(info ?? new EvaluationRunInfo(Model.Architecture, "", ""), Model.Architecture, step, size, Metadata.ClassNames, hasLabels, sanity);
+        return folded.Finish(info ?? new EvaluationRunInfo(Model.Architecture, "", ""), Model.Architecture, step, size, Metadata.ClassNames, hasLabels, sanity)
+            with { ScoringPrecision = ResolvedPrecision.NameOf(chunks.ScoringPrecision), MethodPrecisions = chunks.MethodPrecisions };
     }
 
     // Sends this rank's chunk of the round (none in a short last round) and receives every rank's, in rank order: consecutive chunks.

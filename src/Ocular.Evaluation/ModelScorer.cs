@@ -16,13 +16,23 @@ public sealed class ModelScorer
     /// <param name="logitsOfNormalised">The network: normalised [N, C, H, W] in, logits [N, K] out.</param>
     /// <param name="normalization">The normalisation the network expects.</param>
     /// <param name="batchSize">How many images go through the network at once.</param>
-    public ModelScorer(Func<Tensor, Tensor> logitsOfNormalised, ImageNormalization normalization, int batchSize = 64)
+    /// <param name="precision">
+    /// The arithmetic of the network passes (an effective precision: fp32 or bf16; docs/precision.md). In bf16 each pass runs
+    /// under bfloat16 autocast, inputs channels-last; the logits are returned in float32 either way.
+    /// </param>
+    public ModelScorer(Func<Tensor, Tensor> logitsOfNormalised, ImageNormalization normalization, int batchSize = 64, Precision precision = Precision.Fp32)
     {
         if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "batch size must be at least 1");
+        if (precision is not (Precision.Fp32 or Precision.Bf16))
+            throw new ArgumentOutOfRangeException(nameof(precision), precision, "resolve the precision first (ResolvedPrecision.Resolve): the scorer runs fp32 or bf16");
         _logits = logitsOfNormalised;
         Normalization = normalization;
         BatchSize = batchSize;
+        Precision = precision;
     }
+
+    /// <summary>The arithmetic of the network passes: fp32 or bf16.</summary>
+    public Precision Precision { get; }
 
     /// <summary>The normalisation applied to raw images before the network.</summary>
     public ImageNormalization Normalization { get; }
@@ -37,7 +47,7 @@ public sealed class ModelScorer
         return Batching.Map(rawImages, BatchSize, chunk =>
         {
             using var normalised = Normalization.Apply(chunk);
-            return _logits(normalised);
+            return Pass(normalised);
         });
     }
 
@@ -45,7 +55,17 @@ public sealed class ModelScorer
     public Tensor LogitsOfNormalised(Tensor normalisedImages)
     {
         using var _ = Autograd.InferenceMode();
-        return Batching.Map(normalisedImages, BatchSize, _logits);
+        return Batching.Map(normalisedImages, BatchSize, Pass);
+    }
+
+    // One network pass at the scorer's precision: bf16 autocast with a channels-last input, float32 logits out.
+    private Tensor Pass(Tensor normalised)
+    {
+        if (Precision != Precision.Bf16) return _logits(normalised);
+        using var scope = DisposeScope.Enter();
+        Tensor logits;
+        using (Autocast.Enter()) logits = _logits(normalised.ToChannelsLast());
+        return scope.Keep(logits.To(ScalarType.Float32));
     }
 
     /// <summary>Softmax probabilities [N, K] of raw [0, 1] images.</summary>

@@ -30,11 +30,25 @@ public abstract class ExplainerBase : IExplainer
     /// <summary>The options the explainer was created with.</summary>
     public ExplainerOptions Options { get; }
 
+    /// <summary>
+    /// What the network passes run in: <see cref="ExplainerOptions.Precision"/> resolved on this processor for this method
+    /// (<see cref="Precision.Fp32"/> or <see cref="Precision.Bf16"/>; auto picks bf16 only where <see cref="AutoPicksBf16"/>).
+    /// </summary>
+    public Precision Precision => ResolvedPrecision.Resolve(Options.Precision, AutoPicksBf16).Effective;
+
+    /// <summary>
+    /// Whether <see cref="Precision.Auto"/> may run this method in bfloat16: true for the perturbation methods, whose cost is
+    /// many forward passes and whose maps keep r ≥ 0.99 with float32's (docs/precision.md); false (the default) for gradient
+    /// methods and single-pass ones, which gain little and whose maps should match across machines.
+    /// </summary>
+    protected virtual bool AutoPicksBf16 => false;
+
     /// <inheritdoc/>
     public virtual IReadOnlyDictionary<string, object?> Settings => new Dictionary<string, object?>
     {
         ["method"] = Name,
         ["aug_smooth"] = Options.AugSmooth,
+        ["precision"] = ResolvedPrecision.NameOf(Precision),
     };
 
     /// <inheritdoc/>
@@ -43,8 +57,11 @@ public abstract class ExplainerBase : IExplainer
         CheckInputs(images, targets);
         if (images.Size(0) == 0) return Tensor.Zeros([0, images.Size(2), images.Size(3)], ScalarType.Float32);
         using var scope = DisposeScope.Enter();
-        var maps = Options.AugSmooth ? AugmentationSmoothing(images, targets) : ExplainCore(images, targets);
-        return scope.Keep(maps);
+        Tensor maps;
+        // bfloat16 autocast around the method's network passes (docs/precision.md); the maps leave in float32.
+        using (ResolvedPrecision.Enter(Precision))
+            maps = Options.AugSmooth ? AugmentationSmoothing(images, targets) : ExplainCore(images, targets);
+        return scope.Keep(maps.DType == ScalarType.Float32 ? maps : maps.To(ScalarType.Float32));
     }
 
     /// <summary>

@@ -1,3 +1,5 @@
+using Ocular.Torch;
+
 namespace Ocular.Explain;
 
 /// <summary>Which output of the network a method treats as the class score y^c.</summary>
@@ -118,6 +120,14 @@ public sealed record ExplainerOptions
     public string? Checkpoint { get; init; }
 
     /// <summary>
+    /// The arithmetic of the method's network passes (docs/precision.md): <see cref="Precision.Fp32"/> (the default),
+    /// <see cref="Precision.Bf16"/> (bfloat16 autocast for every method), or <see cref="Precision.Auto"/>: bfloat16 for the
+    /// perturbation methods (Score-CAM, Ablation-CAM, RISE: many forward passes, no gradients) where the processor computes it
+    /// natively, float32 for everything else. Maps are float32 whatever runs.
+    /// </summary>
+    public Precision Precision { get; init; } = Precision.Fp32;
+
+    /// <summary>
     /// The settings of the L-CAM/TAME papers' baselines: Grad-CAM++ differentiates the softmax
     /// probability and Score-CAM weights channels by the class probability (<c>yiskw713/ScoreCAM</c>);
     /// RISE keeps its probability score. Combine with <c>RiseMasks = 8000</c> for ResNet-50.
@@ -136,6 +146,8 @@ public sealed record ExplainerOptions
         if (RiseGridSize < 2) throw new ArgumentOutOfRangeException(nameof(RiseGridSize), RiseGridSize, "RISE's grid size s must be at least 2");
         if (!(RiseKeepProbability > 0 && RiseKeepProbability <= 1))
             throw new ArgumentOutOfRangeException(nameof(RiseKeepProbability), RiseKeepProbability, "RISE's keep probability p1 must be in (0, 1]");
+        if (!Enum.IsDefined(Precision))
+            throw new ArgumentOutOfRangeException(nameof(Precision), Precision, "unknown precision; expected Fp32, Bf16 or Auto");
         if (!Enum.IsDefined(Upsampling))
             throw new ArgumentOutOfRangeException(nameof(Upsampling), Upsampling, $"unknown upsampling; expected {string.Join(" or ", Enum.GetNames<Upsampling>())}");
         if (Layers is not null && Layers.Any(string.IsNullOrWhiteSpace))

@@ -36,6 +36,12 @@ public sealed class Autocast : IDisposable
         return new Autocast(enabled, dtype);
     }
 
+    /// <summary>
+    /// A float32 region inside a mixed-precision one — for arithmetic that is not the network's (a map's weighted sum of
+    /// channels, RISE's accumulation), which bfloat16 would round — or null when autocast is off on this thread.
+    /// </summary>
+    public static Autocast? Float32Region() => IsEnabled ? Enter(enabled: false) : null;
+
     /// <summary>Whether CPU autocast is on for this thread.</summary>
     public static bool IsEnabled
     {

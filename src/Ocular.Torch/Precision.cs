@@ -20,18 +20,36 @@ public enum Precision
 public sealed record ResolvedPrecision(Precision Requested, Precision Effective, string? Notice)
 {
     /// <summary>The lower-case name written in results and run directories: <c>fp32</c> or <c>bf16</c>.</summary>
-    public string Name => Effective == Precision.Bf16 ? "bf16" : "fp32";
+    public string Name => NameOf(Effective);
 
     /// <summary>Enters the autocast scope the precision needs (bf16), or none (fp32: null, a no-op in a <c>using</c>).</summary>
-    public Autocast? Enter() => Effective == Precision.Bf16 ? Autocast.Enter() : null;
+    public Autocast? Enter() => Enter(Effective);
+
+    /// <summary>The autocast scope an effective precision needs: bfloat16 autocast for <see cref="Precision.Bf16"/>, null otherwise.</summary>
+    public static Autocast? Enter(Precision effective) => effective == Precision.Bf16 ? Autocast.Enter() : null;
+
+    /// <summary>The lower-case name of an effective precision: <c>fp32</c> or <c>bf16</c>.</summary>
+    public static string NameOf(Precision effective) => effective switch
+    {
+        Precision.Bf16 => "bf16",
+        Precision.Fp32 => "fp32",
+        _ => "auto",
+    };
 
     /// <summary>Decides what <paramref name="requested"/> runs as on this processor.</summary>
-    public static ResolvedPrecision Resolve(Precision requested)
+    /// <param name="requested">What was asked.</param>
+    /// <param name="autoPicksBf16">
+    /// Whether <see cref="Precision.Auto"/> may choose bfloat16 for this work at all: true for forward-only work of many
+    /// passes (perturbation methods, metric scoring), false for work that auto keeps in float32 on every processor
+    /// (gradient maps; docs/precision.md). It changes only what auto does; fp32 and bf16 run as asked.
+    /// </param>
+    public static ResolvedPrecision Resolve(Precision requested, bool autoPicksBf16 = true)
     {
         var native = CpuFeatures.HasNativeBf16;
         return requested switch
         {
             Precision.Fp32 => new(requested, Precision.Fp32, null),
+            Precision.Auto when !autoPicksBf16 => new(requested, Precision.Fp32, null),
             Precision.Auto when native => new(requested, Precision.Bf16, null),
             Precision.Auto => new(requested, Precision.Fp32, "precision auto: this processor has no native bfloat16 (avx512_bf16 or amx_bf16), so float32 runs"),
             Precision.Bf16 when native => new(requested, Precision.Bf16, null),

@@ -88,6 +88,19 @@ public partial class Tensor
     /// <summary>A contiguous tensor with the same values (itself, as a new handle, when already contiguous).</summary>
     public Tensor Contiguous() => Wrap(Native.ocl_contiguous(Handle));
 
+    /// <summary>
+    /// The same [N, C, H, W] values stored channels-last (NHWC, PyTorch's <c>x.to(memory_format=torch.channels_last)</c>):
+    /// oneDNN's convolutions then keep every activation in NHWC instead of reordering NCHW at each layer, about 1.5× faster
+    /// on CPU for ResNet-50 inference, and bfloat16 convolutions want it too. The values are identical; results may differ by
+    /// rounding. A tensor that is not 4-D is returned as an alias.
+    /// </summary>
+    public Tensor ToChannelsLast()
+    {
+        if (Dim != 4) return Alias();
+        using var nhwc = Permute(0, 2, 3, 1).Contiguous();
+        return nhwc.Permute(0, 3, 1, 2);
+    }
+
     /// <summary>A new handle to the same tensor: same storage and autograd identity, disposed independently.</summary>
     public Tensor Alias() => Wrap(Native.ocl_alias(Handle));
 }

@@ -46,6 +46,22 @@ public class EvaluateCommandTests(EvaluateFixture fixture) : IClassFixture<Evalu
         Assert.Equal(6, csv.Count(l => l.StartsWith("image,other,ad@15,", StringComparison.Ordinal)));
     }
 
+    // --precision bf16 (emulated here: one warning) scores and explains in bfloat16 and says so in results.json.
+    [Fact]
+    public void PrecisionIsRecordedInResultsJson()
+    {
+        var r = CliRunner.Run(new Dictionary<string, string> { ["OCULAR_NATIVE_BF16"] = "0" },
+            ["evaluate", "--model", fixture.Checkpoint, "--data", Shapes, "--out", fixture.Directory.File("bf16"), "--threads", "1",
+             "--methods", "grad-cam,random", "--metrics", "ad,deletion", "--limit", "4", "--precision", "bf16"]);
+        Assert.True(r.ExitCode == 0, r.StdErr);
+        Assert.Single(r.StdErr.Split('\n'), l => l.Contains("precision bf16: this processor has no native bfloat16"));
+        var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(fixture.Directory.File("bf16"), "results.json")))!;
+        Assert.Equal("bf16", (string?)json["settings"]!["precision"]);
+        Assert.Equal("bf16", (string?)json["settings"]!["scoring_precision"]);
+        Assert.Equal("bf16", (string?)json["methods"]![0]!["precision"]);
+        Assert.Null(json["methods"]![1]!["precision"]);
+    }
+
     [Fact]
     public void UnknownMetricIsOneLineListingTheValidOnes()
     {

@@ -173,6 +173,48 @@ public sealed class ExplainCommandTests : IDisposable
         Assert.True(gap.Item<float>() > 1e-3, $"--upsample align-corners made no difference to score-cam (max |difference| {gap.Item<float>():G3})");
     }
 
+    // docs/precision.md: --precision bf16 runs every method in bfloat16 autocast (emulated here, forced off: one warning),
+    // records it per method in explain.json and says it per method; the default (auto) falls back to float32 silently on
+    // such a processor, and picks bf16 for the perturbation methods only where bfloat16 is native (forced on).
+    [Fact]
+    public void PrecisionIsAppliedPerMethodRecordedAndWarnedOnce()
+    {
+        var off = new Dictionary<string, string> { ["OCULAR_NATIVE_BF16"] = "0" };
+        var bf16Dir = Path.Combine(_dir, "bf16");
+        var r = CliRunner.Run(off, "explain", "--model", _model, "--method", "score-cam,grad-cam", "--precision", "bf16", "--input", _images, "--out", bf16Dir);
+        Assert.True(r.ExitCode == 0, r.StdErr);
+        Assert.Single(r.StdErr.Split('\n'), l => l.Contains("precision bf16: this processor has no native bfloat16"));
+        Assert.Contains("score-cam: layer block4 (compact_cnn's default layer) (bf16)", r.StdOut);
+        var json = JsonNode.Parse(File.ReadAllText(Path.Combine(bf16Dir, "explain.json")))!;
+        Assert.Equal("bf16", (string?)json["methods"]![0]!["settings"]!["precision"]);
+        Assert.Equal("bf16", (string?)json["methods"]![1]!["settings"]!["precision"]);
+
+        var autoDir = Path.Combine(_dir, "auto");
+        var auto = CliRunner.Run(off, "explain", "--model", _model, "--method", "score-cam", "--input", _images, "--out", autoDir);
+        Assert.True(auto.ExitCode == 0, auto.StdErr);
+        Assert.DoesNotContain("precision", auto.StdErr);
+        Assert.Equal("fp32", (string?)JsonNode.Parse(File.ReadAllText(Path.Combine(autoDir, "explain.json")))!["methods"]![0]!["settings"]!["precision"]);
+        using (var fp32 = Npy.Load(Path.Combine(autoDir, "score-cam.npy")))
+        using (var bf16 = Npy.Load(Path.Combine(bf16Dir, "score-cam.npy")))
+        {
+            Assert.Equal(fp32.Shape, bf16.Shape);
+            Assert.False(fp32.Equal(bf16), "the bf16 maps equal the fp32 maps");
+            Assert.True(fp32.AllClose(bf16, rtol: 0, atol: 0.1), "the bf16 maps are far from the fp32 maps");
+        }
+
+        var nativeDir = Path.Combine(_dir, "native");
+        var native = CliRunner.Run(new Dictionary<string, string> { ["OCULAR_NATIVE_BF16"] = "1" }, "explain", "--model", _model, "--method", "score-cam,grad-cam", "--input", _images, "--out", nativeDir);
+        Assert.True(native.ExitCode == 0, native.StdErr);
+        var nativeJson = JsonNode.Parse(File.ReadAllText(Path.Combine(nativeDir, "explain.json")))!;
+        Assert.Equal("bf16", (string?)nativeJson["methods"]![0]!["settings"]!["precision"]);
+        Assert.Equal("fp32", (string?)nativeJson["methods"]![1]!["settings"]!["precision"]);
+
+        var bad = CliRunner.Run("explain", "--model", _model, "--method", "score-cam", "--precision", "fp16", "--input", _images, "--out", Path.Combine(_dir, "bad"));
+        Assert.Equal(1, bad.ExitCode);
+        Assert.Contains("--precision must be fp32, bf16 or auto, got 'fp16'", bad.StdErr);
+        Assert.False(Directory.Exists(Path.Combine(_dir, "bad")));
+    }
+
     [Fact]
     public void AnUnknownUpsampleIsAOneLineError()
     {

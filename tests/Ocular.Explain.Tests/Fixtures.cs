@@ -62,6 +62,19 @@ internal static class MapAssert
         Assert.True(worst <= atol, $"{what}: max |difference| {worst:G3} > {atol:G3}");
     }
 
+    /// <summary>Pearson's correlation coefficient of two equally long series.</summary>
+    public static double Pearson(float[] x, float[] y)
+    {
+        double mx = x.Average(v => (double)v), my = y.Average(v => (double)v), sxy = 0, sxx = 0, syy = 0;
+        for (var i = 0; i < x.Length; i++)
+        {
+            sxy += (x[i] - mx) * (y[i] - my);
+            sxx += (x[i] - mx) * (x[i] - mx);
+            syy += (y[i] - my) * (y[i] - my);
+        }
+        return sxy / Math.Sqrt(sxx * syy);
+    }
+
     /// <summary>Float32 [N, H, W] with every value in [0, 1], the maximum of each non-constant map 1.</summary>
     public static void IsSaliency(Tensor maps, long n, long h, long w, string what)
     {

@@ -73,6 +73,7 @@ internal static class EvaluateCommand
                 IouPercentile = parse.GetValue(percentile),
                 SanityImages = parse.GetValue(sanityImages),
                 GalleryImages = parse.GetValue(gallery),
+                Precision = explainerOptions.Precision,
             };
             settings.Validate();
             var splitValue = ParseSplit(parse.GetValue(split)!);

@@ -99,7 +99,8 @@ internal static class ExplainCommand
             {
                 var explainer = info.Create(model, options);
                 explainers.Add(explainer);
-                output.WriteLine($"{info.Label}: {Describe(explainer, model, options)}");
+                var precision = explainer.Settings.TryGetValue("precision", out var p) && p is "bf16" ? " (bf16)" : "";
+                output.WriteLine($"{info.Label}: {Describe(explainer, model, options)}{precision}");
             }
             if (ExplainerCliOptions.UpsampleNote(infos, options) is { } note) output.WriteLine($"note: {note}");
             var inputs = FindInputs(input);

@@ -231,6 +231,7 @@ internal sealed class DemoRunner(DemoSettings settings, string outputDirectory)
             RoadPercent = settings.RoadPercent,
             BatchSize = 32,
             GalleryImages = Math.Min(8, settings.EvaluateImages),
+            Precision = settings.Precision,
         };
         var info = new EvaluationRunInfo(modelPath, settings.DataSpec, "test");
         return EvaluateOutput.WithProgress(Math.Min(settings.EvaluateImages, test.Count), report => evaluator.Run(test, sources, evaluation, info, report));
@@ -277,6 +278,8 @@ internal sealed class DemoRunner(DemoSettings settings, string outputDirectory)
             ["quick"] = settings.Quick,
             ["seed"] = settings.Seed,
             ["threads"] = settings.Threads,
+            ["precision"] = settings.Precision.ToString().ToLowerInvariant(),
+            ["scoring_precision"] = result.ScoringPrecision,
             ["classifier"] = Record(classifier),
             ["attention_classifiers"] = new JsonObject([.. attention.Select(a => KeyValuePair.Create(a.Method, (JsonNode?)Record(a.Run)))]),
             ["prototype_networks"] = new JsonObject([.. prototypes.Select(p => KeyValuePair.Create(p.Mode, (JsonNode?)new JsonObject

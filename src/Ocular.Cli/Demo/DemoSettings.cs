@@ -23,6 +23,13 @@ internal sealed record DemoSettings
     /// <summary>The seed of every stage.</summary>
     public ulong Seed { get; init; }
 
+    /// <summary>
+    /// The arithmetic asked for (docs/precision.md): auto by default — the perturbation methods and the metrics' scoring in
+    /// bfloat16 where the processor computes it natively — while the demo's training stays float32 unless bf16 is asked, so
+    /// that its trained models are the same on every machine.
+    /// </summary>
+    public Ocular.Torch.Precision Precision { get; init; } = Ocular.Torch.Precision.Auto;
+
     /// <summary>libtorch's threads (recorded for reproducibility).</summary>
     public int Threads { get; init; }
 
@@ -175,7 +182,7 @@ internal sealed record DemoSettings
     public IReadOnlyList<int> RoadPercent => Quick ? [20, 50, 80] : Ocular.Evaluation.Metrics.Road.DefaultRemovedPercent;
 
     /// <summary>The explainers' settings: fewer RISE masks than the paper's 4000, enough at 64×64 and 28×28.</summary>
-    public ExplainerOptions Explainers => new() { Seed = Seed, BatchSize = 32, RiseMasks = Quick ? 500 : 1000 };
+    public ExplainerOptions Explainers => new() { Seed = Seed, BatchSize = 32, RiseMasks = Quick ? 500 : 1000, Precision = Precision };
 
     /// <summary>
     /// The metrics: AD/IC/AG, deletion/insertion, ROAD, the sanity check and, where the data has ground-truth

@@ -65,6 +65,7 @@ public static class HtmlReport
             ("deletion/insertion", $"{r.Step} px per step, {(r.InputSize.Height * r.InputSize.Width + r.Step - 1) / r.Step} steps"),
             ("ROAD", Ints(s.RoadPercent) + " % removed"), ("seed", s.Seed.ToString(CultureInfo.InvariantCulture)),
             ("methods", string.Join(", ", r.Methods.Select(m => $"{m.Name} ({m.Source})"))),
+            ("precision", $"metrics {r.ScoringPrecision}" + string.Concat(r.MethodPrecisions.Select(p => $"; {p.Key} {p.Value}"))),
         };
         sb.Append("<h2>Settings</h2><table class=\"meta\"><tbody>");
         foreach (var (k, v) in rows) sb.Append($"<tr><th class=\"name\">{E(k)}</th><td>{E(v)}</td></tr>");

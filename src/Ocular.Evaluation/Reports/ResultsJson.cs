@@ -8,11 +8,12 @@ namespace Ocular.Evaluation.Reports;
 /// { "format": "ocular.evaluation/1", "ocular_version", "torch_version",
 ///   "settings": { "model", "architecture", "data", "split", "images", "input_size": [H, W], "metrics", "keep_percent",
 ///                 "step", "steps", "road_percent", "seed", "batch_size", "chunk_size", "pointing_tolerance", "normalize_maps",
-///                 "reference", "iou_percentile", "stability_threshold", "sanity_images" },
+///                 "reference", "iou_percentile", "stability_threshold", "sanity_images",
+///                 "precision": "fp32"|"bf16"|"auto" (asked), "scoring_precision": "fp32"|"bf16" (what the metrics ran in) },
 ///   "conventions": { metric: { "title", "unit", "convention" } },
 ///   "columns": [ { "key", "metric", "label", "direction": "higher"|"lower", "unit" } ],
 ///   "clean": { "top1", "top5" },
-///   "methods": [ { "name", "source", "results": { column key: value },
+///   "methods": [ { "name", "source", "precision": "fp32"|"bf16"|null (maps from a file), "results": { column key: value },
 ///                  "curves": { "deletion": [p_0 … p_n], "insertion": [...] },
 ///                  "road": { "morf": { "10": %, … }, "lerf": { … } },
 ///                  "sanity": [ { "layer", "rho" } ] } ],
@@ -53,6 +54,8 @@ public static class ResultsJson
             w.WriteNumber("iou_percentile", s.IouPercentile);
             w.WriteNumber("stability_threshold", s.StabilityThreshold);
             w.WriteNumber("sanity_images", s.SanityImages);
+            w.WriteString("precision", s.Precision.ToString().ToLowerInvariant());
+            w.WriteString("scoring_precision", result.ScoringPrecision);
             w.WriteEndObject();
 
             w.WriteStartObject("conventions");
@@ -98,6 +101,7 @@ public static class ResultsJson
         w.WriteStartObject();
         w.WriteString("name", m.Name);
         w.WriteString("source", m.Source);
+        if (result.MethodPrecisions.TryGetValue(m.Name, out var precision)) w.WriteString("precision", precision); else w.WriteNull("precision");
         w.WriteStartObject("results");
         foreach (var c in result.Columns) Number(w, c.Key, m.Summary[c.Key]);
         w.WriteEndObject();

@@ -22,6 +22,9 @@ public sealed class AblationCam(Classifier model, ExplainerOptions options)
     : CamBase("ablation-cam", model, options, model.DefaultLayer, usesGradients: false, usesLogits: true)
 {
     /// <inheritdoc/>
+    protected override bool AutoPicksBf16 => true;
+
+    /// <inheritdoc/>
     public override IReadOnlyDictionary<string, object?> Settings => new Dictionary<string, object?>(base.Settings)
     {
         ["ablation_value"] = 0.0,

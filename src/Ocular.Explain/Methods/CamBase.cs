@@ -89,6 +89,7 @@ public abstract class CamBase : ExplainerBase
         var (n, k, h, w) = (activations.Size(0), activations.Size(1), activations.Size(2), activations.Size(3));
         using var scope = DisposeScope.Enter();
         var a = activations.Reshape(n, k, h * w);
+        using var float32 = Autocast.Float32Region();   // a sum of K products, not a network layer (docs/precision.md)
         var cam = weights.To(activations.DType).Unsqueeze(1).Bmm(a);   // [N, 1, K] × [N, K, hw]
         return scope.Keep(cam.View(n, h, w));
     }

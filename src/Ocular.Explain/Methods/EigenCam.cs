@@ -35,7 +35,8 @@ public sealed class EigenCam(Classifier model, ExplainerOptions options)
         u.Dispose();
         s.Dispose();
         var v1 = vh.Select(1, 0).Unsqueeze(2);                    // Vᵀ[0] as a column [N, K, 1]
-        var projection = centred.Bmm(v1).View(n, h, w);
+        Tensor projection;
+        using (Autocast.Float32Region()) projection = centred.Bmm(v1).View(n, h, w);
         if (!Options.EigenSignCorrection) return projection;
         var flat = projection.Flatten(1);
         var negate = flat.Amin(1).Abs().Gt(flat.Amax(1).Abs()).View(n, 1, 1);

@@ -76,7 +76,7 @@ internal sealed class LayerPass : IDisposable
         using var scope = DisposeScope.Enter();
         var acts = new Tensor[layers.Count];
         using var split = new SplitParts(model.Split(layers[0]));
-        var input = MemoryLayout.ChannelsLast(images);
+        var input = images.ToChannelsLast();
         using (Autograd.NoGrad())
             acts[0] = split.Trunk.Call(input);
         CheckFeatureMap(model, layers[0], acts[0]);
@@ -105,12 +105,16 @@ internal sealed class LayerPass : IDisposable
             for (var j = 0; j < g.Length; j++)
                 grads[j] = g[j] ?? throw new InvalidOperationException($"the score does not depend on layer '{layers[j]}' of {model.Architecture}: no gradient can be computed for it");
         }
+        // Under bfloat16 autocast the activations, gradients and logits come out in bfloat16; the methods combine them in
+        // float32 (a weighted sum of 2048 bfloat16 channels would round each partial sum to 8 bits).
         var result = new LayerPass(
-            [.. acts.Select(a => scope.Keep(a.Detach()))],
-            [.. grads.Select(g => g is null ? null : scope.Keep(g))],
-            output is null ? null : scope.Keep(output.Detach()));
+            [.. acts.Select(a => scope.Keep(Float32(a.Detach())))],
+            [.. grads.Select(g => g is null ? null : scope.Keep(Float32(g)))],
+            output is null ? null : scope.Keep(Float32(output.Detach())));
         return result;
     }
+
+    private static Tensor Float32(Tensor t) => t.DType == ScalarType.Float32 ? t : t.To(ScalarType.Float32);
 
     private static void CheckFeatureMap(Classifier model, string layer, Tensor a)
     {

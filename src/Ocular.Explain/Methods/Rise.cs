@@ -22,6 +22,9 @@ public sealed class Rise(Classifier model, ExplainerOptions options) : Explainer
     private ClassScore Score => Options.Score ?? ClassScore.Probability;
 
     /// <inheritdoc/>
+    protected override bool AutoPicksBf16 => true;
+
+    /// <inheritdoc/>
     public override IReadOnlyDictionary<string, object?> Settings => new Dictionary<string, object?>(base.Settings)
     {
         ["masks"] = Options.RiseMasks,
@@ -52,8 +55,9 @@ public sealed class Rise(Classifier model, ExplainerOptions options) : Explainer
             {
                 // x ⊙ M_i, built channels-last ([B, H, W, C] seen as [B, C, H, W]).
                 var masked = hwc.Narrow(0, i, 1).Mul(m4).Permute(0, 3, 1, 2);
-                var p = TargetScores.Of(Model.Call(masked), classes[i], Score).To(ScalarType.Float32);   // f_c(x ⊙ M_i) [B]
-                saliency.Narrow(0, i, 1).Add_(p.Unsqueeze(0).Matmul(flat));                          // Σ_i f_c · M_i
+                var p = TargetScores.Of(Model.Call(masked), classes[i], Score);   // f_c(x ⊙ M_i) [B], float32
+                using var float32 = Autocast.Float32Region();                      // the accumulation stays float32 under bf16
+                saliency.Narrow(0, i, 1).Add_(p.Unsqueeze(0).Matmul(flat));        // Σ_i f_c · M_i
             }
         });
         var estimate = saliency.Div(masks.Count * Options.RiseKeepProbability).View(n, height, width);   // / (N·p1)

@@ -94,7 +94,9 @@ public sealed class RiseMasks : IDisposable
         var columnIndex = ColumnShifts.Narrow(0, start, count).Unsqueeze(1).Add(Tensor.Arange(Width, ScalarType.Int64)).Flatten();
         var ry = _rows.IndexSelect(0, rowIndex).View(count, Height, -1);
         var rx = _columns.IndexSelect(0, columnIndex).View(count, Width, -1);
-        // M = R_y · G · R_xᵀ: the bilinear upsampling (separable) and the crop in two batched products.
+        // M = R_y · G · R_xᵀ: the bilinear upsampling (separable) and the crop in two batched products, in float32 even
+        // inside a bfloat16 region (the masks are data, not a network layer).
+        using var float32 = Autocast.Float32Region();
         return scope.Keep(ry.Bmm(Grids.Narrow(0, start, count)).Bmm(rx.Transpose(1, 2)));
     }
 

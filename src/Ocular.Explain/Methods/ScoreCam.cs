@@ -35,6 +35,9 @@ public sealed class ScoreCam(Classifier model, ExplainerOptions options)
     public const double Epsilon = 1e-8;
 
     /// <inheritdoc/>
+    protected override bool AutoPicksBf16 => true;
+
+    /// <inheritdoc/>
     public override IReadOnlyDictionary<string, object?> Settings => new Dictionary<string, object?>(base.Settings)
     {
         ["weighting"] = Options.ScoreCamWeighting == ScoreCamWeighting.ChannelSoftmax ? "channel-softmax" : "class-probability",

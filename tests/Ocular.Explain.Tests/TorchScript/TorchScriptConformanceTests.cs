@@ -95,20 +95,8 @@ public class TorchScriptConformanceTests
                 Assert.True(x.Max() == x.Min() && y.Max() == y.Min() && Math.Abs(x[0] - y[0]) < 1e-6, $"{name} {method} image {n}: one map is constant, the other not");
                 continue;
             }
-            var r = Pearson(x, y);
+            var r = MapAssert.Pearson(x, y);
             Assert.True(r >= 0.99, $"{name} {method} image {n}: Pearson r = {r:F4} with pytorch-grad-cam's map");
         }
-    }
-
-    private static double Pearson(float[] x, float[] y)
-    {
-        double mx = x.Average(v => (double)v), my = y.Average(v => (double)v), sxy = 0, sxx = 0, syy = 0;
-        for (var i = 0; i < x.Length; i++)
-        {
-            sxy += (x[i] - mx) * (y[i] - my);
-            sxx += (x[i] - mx) * (x[i] - mx);
-            syy += (y[i] - my) * (y[i] - my);
-        }
-        return sxy / Math.Sqrt(sxx * syy);
     }
 }
