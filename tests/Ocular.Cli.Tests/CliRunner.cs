@@ -2,7 +2,10 @@ using System.Diagnostics;
 
 namespace Ocular.Cli.Tests;
 
-/// <summary>Runs the built <c>ocular</c> command in a child process and captures its output.</summary>
+/// <summary>
+/// Runs the built <c>ocular</c> command in a child process and captures its output — as on a processor without native
+/// bfloat16 (<c>OCULAR_NATIVE_BF16=0</c>) unless the environment given says otherwise.
+/// </summary>
 internal static class CliRunner
 {
     public sealed record Result(int ExitCode, string StdOut, string StdErr);
@@ -26,6 +29,9 @@ internal static class CliRunner
         psi.ArgumentList.Add(dll);
         foreach (var a in args) psi.ArgumentList.Add(a);
         psi.Environment["NO_COLOR"] = "1";
+        // explain, evaluate and the demo default to --precision auto, which runs bf16 on a processor with native bfloat16:
+        // the tests compare with float32 goldens, so they run as on a processor without it unless a test says otherwise.
+        psi.Environment["OCULAR_NATIVE_BF16"] = "0";
         if (environment is not null)
             foreach (var (k, v) in environment) psi.Environment[k] = v;
         var p = Process.Start(psi)!;
