@@ -15,8 +15,10 @@ The ratio always reads "higher = Ocular faster": ocular/pytorch for a throughput
 pytorch/ocular for a time (unit starting with ns, us, ms or s). With several rounds the table adds the spread,
 min-max of the per-round ratios (each round's Ocular value over the same round's twin value). Prints an aligned
 table; --out writes the joined results and every raw line as JSON; --check exits 1 when a ratio against the
-reference twin misses its target. --memory adds a table of each side's peak resident memory (peak_rss_mb, the VmHWM
-of the process; compare.sh passes it when every workload ran in a process of its own, --interleave, so that the
+reference twin misses its target, or an Ocular bf16-over-fp32 ratio its own. Workloads named STEM_bf16 and STEM_fp32
+(the precision suite's training steps) also get Ocular's own bf16/fp32 ratio under the table; a side whose lines report
+"native_bf16": false gets a one-line warning (bfloat16 emulated: its bf16 figures mean nothing about bf16 hardware).
+--memory adds a table of each side's peak resident memory (peak_rss_mb, the VmHWM of the process; compare.sh passes it when every workload ran in a process of its own, --interleave, so that the
 peak is the workload's own), with rss_base_mb (the resident set before the workload built its model) where reported.
 """
 import argparse
@@ -143,6 +145,42 @@ def print_memory(rows, sides):
           "before the workload built its model (runtime, libraries); twin/ocular: the twin's peak over Ocular's (higher = Ocular leaner)")
 
 
+def bf16_over_fp32(rows):
+    """Ocular's own bfloat16 speed over its float32 speed for each pair of workloads named STEM_bf16 and STEM_fp32 (the
+    precision suite's training steps; higher = bf16 faster), per round and over rounds, with the target the bf16 line
+    states (bf16_over_fp32_target). Recorded in the bf16 row; returns the printed lines."""
+    by_name = {r["bench"]: r for r in rows}
+    lines = []
+    for row in rows:
+        fp32 = by_name.get(row["bench"][:-len("_bf16")] + "_fp32") if row["bench"].endswith("_bf16") else None
+        if fp32 is None or fp32["unit"] != row["unit"]:
+            continue
+        r = ratio(row["unit"], row["ocular"], fp32["ocular"])
+        per_round = [ratio(row["unit"], b, f) for b, f in zip(row["ocular_rounds"], fp32["ocular_rounds"])]
+        targets = [rec["bf16_over_fp32_target"] for rec in row["ocular_runs"] if rec.get("bf16_over_fp32_target") is not None]
+        target = targets[0] if targets else None
+        meets = None if r is None or target is None else r >= target
+        row.update({"ocular_bf16_over_fp32": r, "ocular_bf16_over_fp32_rounds": per_round,
+                    "ocular_bf16_over_fp32_spread": spread(per_round), "bf16_over_fp32_target": target,
+                    "meets_bf16_over_fp32_target": meets})
+        mark = "" if target is None else f" (target >= {target:g}: {'ok' if meets else 'MISS'})"
+        lines.append(f"  {row['bench'][:-len('_bf16')]}: {fmt_ratio(r, spread(per_round))}{mark}")
+    if lines:
+        lines.insert(0, "ocular bf16 over its own fp32 (STEM_bf16 against STEM_fp32, higher = bf16 faster):")
+    return lines
+
+
+def native_bf16_warning(sides):
+    """One line when any side's JSON lines report "native_bf16": false (bfloat16 emulated on its processor), else None.
+    sides: {side: [rounds of {bench: [record]}]}."""
+    emulated = [side for side, rounds in sides.items()
+                if any(rec.get("native_bf16") is False for rnd in rounds for recs in rnd.values() for rec in recs)]
+    if not emulated:
+        return None
+    return (f"warning: no native bfloat16 (avx512_bf16 or amx_bf16) on the processor of {', '.join(emulated)}: bf16 ran "
+            "emulated, slower than fp32 — these bf16 figures say nothing about bfloat16 hardware")
+
+
 def main(argv=None):
     p = argparse.ArgumentParser()
     p.add_argument("--suite", required=True)
@@ -151,7 +189,7 @@ def main(argv=None):
     p.add_argument("--expert", nargs="+", default=[], help="the expert twin's files, one per round")
     p.add_argument("--out")
     p.add_argument("--meta", default="{}")
-    p.add_argument("--check", action="store_true", help="exit 1 when a ratio against the reference twin misses its target")
+    p.add_argument("--check", action="store_true", help="exit 1 when a ratio against the reference twin (or an Ocular bf16-over-fp32 ratio) misses its target")
     p.add_argument("--stat", choices=["median", "best", "cpu"], default="median")
     p.add_argument("--memory", action="store_true",
                    help="also print each side's peak resident memory per workload (meaningful when each workload ran in its own process)")
@@ -242,6 +280,12 @@ def main(argv=None):
           "ratio = Ocular's speed over the twin's (higher = Ocular faster): ocular/twin for .../s units, twin/ocular for times; "
           f"target: against the reference-style twin; goal: >= {GOAL:g} against the expert twin"
           + ("; (=ref): the reference twin is already what an expert writes" if any(r.get("expert_is_reference") for r in rows) else ""))
+    pair_lines = bf16_over_fp32(rows)
+    if pair_lines:
+        print("\n".join(pair_lines))
+    bf16_warning = native_bf16_warning({"ocular": oc, **twins})
+    if bf16_warning:
+        print(bf16_warning)
     if a.memory:
         print()
         print_memory(rows, ["ocular", *twins])
@@ -250,6 +294,8 @@ def main(argv=None):
 
     if a.out:
         doc = {"suite": a.suite, "meta": json.loads(a.meta), "results": rows}
+        if bf16_warning:
+            doc["native_bf16_warning"] = bf16_warning
         with open(a.out, "w", encoding="utf-8") as f:
             json.dump(doc, f, indent=2)
             f.write("\n")
@@ -257,7 +303,7 @@ def main(argv=None):
 
     if not rows or problems:
         return 1
-    if a.check and any(r["meets_target"] is False for r in rows):
+    if a.check and any(r["meets_target"] is False or r.get("meets_bf16_over_fp32_target") is False for r in rows):
         return 1
     return 0
 

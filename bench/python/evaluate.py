@@ -177,6 +177,8 @@ class CausalMetric:
 # kept, soft); the deletion/insertion images of 8 steps at a time built by one torch.where on each pixel's saliency
 # rank (pixel p is changed at step k when rank(p) < k * step), in the normalised input space, as RISE's and Ocular's.
 EXPERT_BATCH = 8   # EvaluationSettings.BatchSize's default
+# The AD/IC and curve experts take make_model (default expert_model): the precision suite (precision.py) passes a
+# network that returns float32 logits and runs them under bfloat16 autocast.
 
 
 def expert_model():
@@ -188,8 +190,8 @@ def expert_probabilities(model, normalised):
                       for chunk in normalised.split(EXPERT_BATCH)])
 
 
-def expert_ad_ic_workload(plan):
-    model, norm = expert_model(), Normalize()
+def expert_ad_ic_workload(plan, make_model=None):
+    model, norm = (make_model or expert_model)(), Normalize()
     images, maps = data(plan.per_sample)
 
     @torch.inference_mode()
@@ -230,8 +232,8 @@ def expert_auc(curve):
     return ((curve.sum() - curve[0] / 2 - curve[-1] / 2) / (curve.numel() - 1)).item()
 
 
-def expert_curves_workload(plan):
-    model = expert_model()
+def expert_curves_workload(plan, make_model=None):
+    model = (make_model or expert_model)()
     raw, maps = data(plan.per_sample)
     images = Normalize()(raw)
     kern = gkern(11, 5)

@@ -299,6 +299,8 @@ class RISE(torch.nn.Module):
 # Ocular's batch size (16) for Score-CAM, Ablation-CAM and RISE. Ablation-CAM runs only the layers after the explained
 # one for the ablated copies, and RISE accumulates only the target class's scores, as Ocular does.
 EXPERT_BATCH = 16   # ExplainerOptions.BatchSize's default
+# The Score-CAM, Ablation-CAM and RISE experts take make_model (default expert_resnet50): the precision suite
+# (precision.py) passes a model whose parameters require grad and runs them under bfloat16 autocast.
 
 
 def expert_resnet50():
@@ -388,9 +390,9 @@ def expert_cam_workload(method, size, n, layer):
     return run
 
 
-def expert_score_cam_workload(size, layer):
+def expert_score_cam_workload(size, layer, make_model=None):
     def run(plan):
-        model = expert_resnet50()
+        model = (make_model or expert_resnet50)()
         x = images(1, size).contiguous(memory_format=torch.channels_last)
         with torch.inference_mode():
             target = model(x).argmax(1).item()
@@ -411,15 +413,15 @@ def expert_score_cam_workload(size, layer):
                 lo, hi = up.amin((2, 3), keepdim=True), up.amax((2, 3), keepdim=True)
                 masked = (x * ((up - lo) / (hi - lo + 1e-8))).contiguous(memory_format=torch.channels_last)
                 out.append(model(masked)[:, target])
-            scores[varying] = torch.cat(out)
+            scores[varying] = torch.cat(out).float()   # float32 scores (the logits are bfloat16 under autocast)
             post_process(weighted_sum(scores.softmax(0)[None], a[None]), x.shape[-2:])
         return time_per(sample(plan, body), plan, MS_PER_IMAGE)
     return run
 
 
-def expert_ablation_cam_workload(size, layer):
+def expert_ablation_cam_workload(size, layer, make_model=None):
     def run(plan):
-        model = expert_resnet50()
+        model = (make_model or expert_resnet50)()
         x = images(1, size).contiguous(memory_format=torch.channels_last)
         with torch.inference_mode():
             target = model(x).argmax(1).item()
@@ -440,9 +442,9 @@ def expert_ablation_cam_workload(size, layer):
     return run
 
 
-def expert_rise_workload(size, masks, s=7, p1=0.5):
+def expert_rise_workload(size, masks, s=7, p1=0.5, make_model=None):
     def run(plan):
-        model = expert_resnet50()
+        model = (make_model or expert_resnet50)()
         x = images(1, size).contiguous(memory_format=torch.channels_last)
         with torch.inference_mode():
             target = model(x).argmax(1).item()
