@@ -40,11 +40,11 @@ internal sealed class ExplainerCliOptions
     public Option<string?> Checkpoint { get; } = new("--explainer") { Description = "a learned explainer's checkpoint (e.g. RUN_DIR/best.ocular), for every learned method named without its own :FILE" };
 
     /// <summary>
-    /// <c>--precision</c>, default auto: the perturbation methods (Score-CAM, Ablation-CAM, RISE) in bfloat16 where the processor
+    /// <c>--precision</c>, default auto: Score-CAM and RISE in bfloat16 where the processor
     /// computes it natively, every other method in float32 (docs/precision.md).
     /// </summary>
     public PrecisionOption Precision { get; } = new(Ocular.Torch.Precision.Auto,
-        "bf16 for Score-CAM, Ablation-CAM, RISE and the metrics' scoring where the processor computes it natively, fp32 for the rest");
+        "bf16 for Score-CAM, RISE and the metrics' scoring where the processor computes it natively, fp32 for the rest");
 
     /// <summary>Adds every option to <paramref name="command"/>.</summary>
     public void AddTo(Command command)

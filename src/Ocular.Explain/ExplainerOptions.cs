@@ -121,9 +121,9 @@ public sealed record ExplainerOptions
 
     /// <summary>
     /// The arithmetic of the method's network passes (docs/precision.md): <see cref="Precision.Fp32"/> (the default),
-    /// <see cref="Precision.Bf16"/> (bfloat16 autocast for every method), or <see cref="Precision.Auto"/>: bfloat16 for the
-    /// perturbation methods (Score-CAM, Ablation-CAM, RISE: many forward passes, no gradients) where the processor computes it
-    /// natively, float32 for everything else. Maps are float32 whatever runs.
+    /// <see cref="Precision.Bf16"/> (bfloat16 autocast for every method), or <see cref="Precision.Auto"/>: bfloat16 for Score-CAM
+    /// and RISE (hundreds to thousands of whole-network forward passes, no gradients) where the processor computes it natively,
+    /// float32 for everything else. Maps are float32 whatever runs.
     /// </summary>
     public Precision Precision { get; init; } = Precision.Fp32;
 

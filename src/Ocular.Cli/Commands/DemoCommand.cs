@@ -14,7 +14,7 @@ internal static class DemoCommand
         var quick = new Option<bool>("--quick") { Description = "smaller settings: finishes within 2 minutes on 2 cores" };
         var seed = new Option<ulong>("--seed") { Description = "the seed of every stage (the same seed and threads give the same numbers)", DefaultValueFactory = _ => 0UL };
         var precision = new PrecisionOption(Precision.Auto,
-            "bf16 for Score-CAM, Ablation-CAM, RISE and the metrics' scoring where the processor computes it natively; training stays fp32 unless bf16 is asked");
+            "bf16 for Score-CAM, RISE and the metrics' scoring where the processor computes it natively; training stays fp32 unless bf16 is asked");
         var command = new Command("demo",
             "Run Ocular end to end on embedded data: train a classifier and the learned explainers, explain test images with every method, evaluate every method with every metric, write report.html");
         foreach (var o in new Option[] { output, data, quick, seed, precision.Option }) command.Options.Add(o);

@@ -78,7 +78,7 @@ internal static class PredictCommand
                 try
                 {
                     using (precision.Enter())
-                        logits = model.Call(x).To(ScalarType.Float32);
+                        logits = model.Call(x.ToChannelsLast()).To(ScalarType.Float32);   // NHWC: oneDNN keeps activations NHWC
                 }
                 catch (TorchException e)
                 {

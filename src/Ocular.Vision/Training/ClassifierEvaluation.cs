@@ -100,7 +100,7 @@ public static class ClassifierEvaluation
                     if (truth.FirstOrDefault(l => l < 0 || l >= classes, 0) is var bad && (bad < 0 || bad >= classes))
                         throw new DatasetException($"label {bad} is outside 0..{classes - 1} (unlabelled or mismatched data)", batch.Paths[Array.IndexOf(truth, bad)]);
                     Tensor logits;
-                    using (precision?.Enter()) logits = model.Call(batch.Images).To(ScalarType.Float32);
+                    using (precision?.Enter()) logits = model.Call(batch.Images.ToChannelsLast()).To(ScalarType.Float32);   // NHWC: oneDNN keeps activations NHWC
                     lossSum += F.CrossEntropy(logits, labels, reduction: Reduction.Sum).Item<float>();
                     var (_, top) = logits.TopK(Math.Min(5, classes), 1);
                     top5 += top.Eq(labels.Unsqueeze(1)).Any(1).Sum().Item<long>();
