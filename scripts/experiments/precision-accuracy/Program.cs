@@ -3,7 +3,7 @@
 //   2. every method's maps, each computed in both precisions: Pearson r per image (mean, 5th percentile, minimum);
 //   3. every metric's value when the maps and the scoring are both float32, and both bfloat16 (the end-to-end change).
 // Usage: dotnet run -c Release -- MODEL.ocular DATA-SPEC IMAGES METHODS METRICS|- [BATCH] [EXPLAINER.ocular]
-// Prints markdown tables. The precision of every bf16 pass is asked for explicitly (Precision.Bf16), so on a processor
+// RISE_MASKS (default 2000) sets RISE's masks. Prints markdown tables. The precision of every bf16 pass is asked for explicitly (Precision.Bf16), so on a processor
 // without native bfloat16 the values are those of libtorch's emulation: the same rounding, much slower.
 using System.Diagnostics;
 using System.Globalization;
@@ -25,6 +25,7 @@ var methods = args[3].Split(',', StringSplitOptions.RemoveEmptyEntries);
 var metrics = args[4] == "-" ? [] : args[4].Split(',', StringSplitOptions.RemoveEmptyEntries);   // "-": no metrics
 var batch = args.Length > 5 ? int.Parse(args[5], CultureInfo.InvariantCulture) : 16;
 var explainerCheckpoint = args.Length > 6 ? args[6] : null;
+var riseMasks = int.Parse(Environment.GetEnvironmentVariable("RISE_MASKS") ?? "2000", CultureInfo.InvariantCulture);
 var work = Directory.CreateTempSubdirectory("ocular-precision-").FullName;
 var inv = CultureInfo.InvariantCulture;
 
@@ -68,7 +69,7 @@ foreach (var method in methods)
     var seconds = new Dictionary<Precision, double>();
     foreach (var precision in new[] { Precision.Fp32, Precision.Bf16 })
     {
-        var options = new ExplainerOptions { BatchSize = batch, Precision = precision, Checkpoint = explainerCheckpoint, RiseMasks = 2000 };
+        var options = new ExplainerOptions { BatchSize = batch, Precision = precision, Checkpoint = explainerCheckpoint, RiseMasks = riseMasks };
         using var explainer = ExplainerRegistry.Create(method, model, options);
         clock.Restart();
         var parts = new List<Tensor>();
