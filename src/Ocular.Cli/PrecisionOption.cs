@@ -16,6 +16,17 @@ internal sealed class PrecisionOption(Precision byDefault)
         Description = $"fp32, bf16 (bfloat16 autocast) or auto (bf16 where the processor computes it natively, else fp32); default {byDefault.ToString().ToLowerInvariant()} (docs/precision.md)",
     };
 
+    /// <summary>
+    /// The precision given on the command line, unresolved (null when the option is absent): for commands whose library
+    /// call resolves it and reports the notice itself, as the trainers do (a resumed run keeps its own when none is given).
+    /// </summary>
+    /// <exception cref="ArgumentException">The value is not fp32, bf16 or auto.</exception>
+    public Precision? Requested(ParseResult parse) => parse.GetValue(Option) is { } text ? ResolvedPrecision.Parse(text) : null;
+
+    /// <summary>The option's value, or the command's default, unresolved.</summary>
+    /// <exception cref="ArgumentException">The value is not fp32, bf16 or auto.</exception>
+    public Precision RequestedOrDefault(ParseResult parse) => Requested(parse) ?? byDefault;
+
     /// <summary>What runs: the option's value (or the default) resolved on this processor; its notice, if any, printed.</summary>
     public ResolvedPrecision Read(ParseResult parse)
     {
