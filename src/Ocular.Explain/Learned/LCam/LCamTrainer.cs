@@ -68,8 +68,8 @@ public static class LCamTrainer
 
     /// <summary>
     /// Continues the run in <paramref name="runDirectory"/> from its last complete epoch with the options of its
-    /// <c>config.json</c>; only the number of epochs may grow (not with the cosine and one-cycle schedules) and the
-    /// worker count may change. The ranks of <paramref name="group"/> may be another number than the
+    /// <c>config.json</c>; only the number of epochs may grow (not with the cosine and one-cycle schedules), the
+    /// worker count may change and the precision may change (<see cref="ResumeChanges.Reprecision"/>). The ranks of <paramref name="group"/> may be another number than the
     /// run's when they divide its images per step (<see cref="ResumeChanges.Regroup"/>); every rank reads the run
     /// directory (on a file system they share), rank 0 alone writes it.
     /// </summary>

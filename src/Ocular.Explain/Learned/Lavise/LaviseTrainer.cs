@@ -68,7 +68,7 @@ public static class LaviseTrainer
     }
 
     /// <summary>
-    /// Continues the run in <paramref name="runDirectory"/> from its last complete epoch; only the number of epochs may grow and the worker count change.
+    /// Continues the run in <paramref name="runDirectory"/> from its last complete epoch; only the number of epochs may grow, and the worker count and the precision change.
     /// The ranks of <paramref name="group"/> may be another number than the run's when they divide its pairs per step
     /// (<see cref="ResumeChanges.Regroup"/>); every rank reads the run directory, rank 0 alone writes it.
     /// </summary>

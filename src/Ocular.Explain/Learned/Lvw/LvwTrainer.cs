@@ -68,7 +68,7 @@ public static class LvwTrainer
 
     /// <summary>
     /// Continues the run in <paramref name="runDirectory"/> after its last complete step with the options of its
-    /// <c>config.json</c>; only the number of epochs may grow and the worker count may change. A data-parallel run
+    /// <c>config.json</c>; only the number of epochs may grow, and the worker count and the precision may change. A data-parallel run
     /// may resume with another number of ranks (<paramref name="group"/>) that divides its images per step
     /// (<see cref="ResumeChanges.Regroup"/>); every rank reads the run directory, rank 0 alone writes it.
     /// </summary>
