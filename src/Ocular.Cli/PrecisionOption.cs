@@ -19,6 +19,17 @@ internal sealed class PrecisionOption(Precision byDefault, string? autoMeaning =
                       $"default {byDefault.ToString().ToLowerInvariant()} (docs/precision.md)",
     };
 
+    /// <summary>
+    /// The precision given on the command line, unresolved (null when the option is absent): for commands whose library
+    /// call resolves it and reports the notice itself, as the trainers do (a resumed run keeps its own when none is given).
+    /// </summary>
+    /// <exception cref="ArgumentException">The value is not fp32, bf16 or auto.</exception>
+    public Precision? Requested(ParseResult parse) => parse.GetValue(Option) is { } text ? ResolvedPrecision.Parse(text) : null;
+
+    /// <summary>The option's value, or the command's default, unresolved.</summary>
+    /// <exception cref="ArgumentException">The value is not fp32, bf16 or auto.</exception>
+    public Precision RequestedOrDefault(ParseResult parse) => Requested(parse) ?? byDefault;
+
     /// <summary>What runs: the option's value (or the default) resolved on this processor; its notice, if any, printed.</summary>
     public ResolvedPrecision Read(ParseResult parse) => ResolvedPrecision.Resolve(ReadRequested(parse));
 
@@ -30,7 +41,7 @@ internal sealed class PrecisionOption(Precision byDefault, string? autoMeaning =
     /// </summary>
     public Precision ReadRequested(ParseResult parse)
     {
-        var given = parse.GetValue(Option) is { } text ? ResolvedPrecision.Parse(text) : (Precision?)null;
+        var given = Requested(parse);
         var requested = given ?? byDefault;
         if (ResolvedPrecision.Resolve(requested).Notice is { } notice && (given is not null || requested != Precision.Auto))
             Console.Error.WriteLine($"ocular: {notice}");

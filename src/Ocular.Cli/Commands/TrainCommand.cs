@@ -106,6 +106,7 @@ internal static class TrainCommand
                 SyncBatchNorm = parse.GetValue(RunOptions.SyncBn),
                 Seed = parse.GetValue(RunOptions.Seed) ?? 0,
                 Workers = parse.GetValue(RunOptions.Workers) ?? 2,
+                Precision = RunOptions.PrecisionOf(parse),
                 TensorBoard = parse.GetValue(RunOptions.TensorBoard),
                 OutputDirectory = RunOptions.OutputDirectory(parse),
             };
@@ -118,7 +119,7 @@ internal static class TrainCommand
         using var group = DistributedLaunch.JoinGroup();
         TrainingResult Train(ITrainingProgress progress) => options is not null
             ? ClassifierTrainer.Train(options, progress, group: group)
-            : ClassifierTrainer.Resume(resume!, parse.GetValue(RunOptions.Epochs), parse.GetValue(RunOptions.Workers), progress, group: group);
+            : ClassifierTrainer.Resume(resume!, parse.GetValue(RunOptions.Epochs), parse.GetValue(RunOptions.Workers), progress, group: group, precision: RunOptions.ResumePrecision(parse));
 
         // Rank 0 reports; the other ranks train quietly.
         var quiet = RunOptions.IsQuiet(parse, group);

@@ -76,6 +76,7 @@ internal static class TrainLCamCommand
                 CacheType = parse.GetValue(CacheType) ?? "float16",
                 Seed = parse.GetValue(RunOptions.Seed) ?? 0,
                 Workers = parse.GetValue(RunOptions.Workers) ?? 2,
+                Precision = RunOptions.PrecisionOf(parse),
                 TensorBoard = parse.GetValue(RunOptions.TensorBoard),
                 SyncBatchNorm = parse.GetValue(RunOptions.SyncBn),
                 OutputDirectory = RunOptions.OutputDirectory(parse),
@@ -89,7 +90,7 @@ internal static class TrainLCamCommand
         using var group = DistributedLaunch.JoinGroup();
         LCamTrainingResult Train(ITrainingProgress progress) => options is not null
             ? LCamTrainer.Train(options, progress, group: group)
-            : LCamTrainer.Resume(resume!, parse.GetValue(RunOptions.Epochs), parse.GetValue(RunOptions.Workers), progress, group: group);
+            : LCamTrainer.Resume(resume!, parse.GetValue(RunOptions.Epochs), parse.GetValue(RunOptions.Workers), progress, group: group, precision: RunOptions.ResumePrecision(parse));
 
         var quiet = RunOptions.IsQuiet(parse, group);
         var result = TrainingDisplay.Run(quiet, Train);

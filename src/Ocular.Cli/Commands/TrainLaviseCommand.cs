@@ -60,6 +60,7 @@ internal static class TrainLaviseCommand
                 Augment = parse.GetValue(Augment),
                 Seed = parse.GetValue(RunOptions.Seed) ?? 0,
                 Workers = parse.GetValue(RunOptions.Workers) ?? 2,
+                Precision = RunOptions.PrecisionOf(parse),
                 TensorBoard = parse.GetValue(RunOptions.TensorBoard),
                 SyncBatchNorm = parse.GetValue(RunOptions.SyncBn),
                 OutputDirectory = RunOptions.OutputDirectory(parse),
@@ -74,7 +75,7 @@ internal static class TrainLaviseCommand
         using var group = DistributedLaunch.JoinGroup();
         LaviseTrainingResult Train(ITrainingProgress progress) => options is not null
             ? LaviseTrainer.Train(options, progress, group: group)
-            : LaviseTrainer.Resume(resume!, parse.GetValue(RunOptions.Epochs), parse.GetValue(RunOptions.Workers), progress, group: group);
+            : LaviseTrainer.Resume(resume!, parse.GetValue(RunOptions.Epochs), parse.GetValue(RunOptions.Workers), progress, group: group, precision: RunOptions.ResumePrecision(parse));
 
         var quiet = RunOptions.IsQuiet(parse, group);
         var result = TrainingDisplay.Run(quiet, Train);

@@ -99,6 +99,7 @@ internal static class TrainLvwCommand
                 ValidationFraction = parse.GetValue(ValidationFraction) ?? ValidationSplit.DefaultFraction,
                 Seed = parse.GetValue(RunOptions.Seed) ?? 0,
                 Workers = parse.GetValue(RunOptions.Workers) ?? 2,
+                Precision = RunOptions.PrecisionOf(parse),
                 TensorBoard = parse.GetValue(RunOptions.TensorBoard),
                 SyncBatchNorm = parse.GetValue(RunOptions.SyncBn),
                 OutputDirectory = RunOptions.OutputDirectory(parse),
@@ -114,7 +115,7 @@ internal static class TrainLvwCommand
         using var group = DistributedLaunch.JoinGroup();
         LvwTrainingResult Train(ITrainingProgress progress) => options is not null
             ? LvwTrainer.Train(options, progress, group: group)
-            : LvwTrainer.Resume(resume!, parse.GetValue(RunOptions.Epochs), parse.GetValue(RunOptions.Workers), progress, group: group);
+            : LvwTrainer.Resume(resume!, parse.GetValue(RunOptions.Epochs), parse.GetValue(RunOptions.Workers), progress, group: group, precision: RunOptions.ResumePrecision(parse));
 
         var quiet = RunOptions.IsQuiet(parse, group);
         var result = TrainingDisplay.Run(quiet, Train);

@@ -30,6 +30,9 @@ internal sealed record DemoSettings
     /// </summary>
     public Ocular.Torch.Precision Precision { get; init; } = Ocular.Torch.Precision.Auto;
 
+    /// <summary>The training runs' precision: bf16 only when asked for by name (auto keeps the demo's training float32).</summary>
+    public Ocular.Torch.Precision TrainingPrecision => Precision == Ocular.Torch.Precision.Bf16 ? Ocular.Torch.Precision.Bf16 : Ocular.Torch.Precision.Fp32;
+
     /// <summary>libtorch's threads (recorded for reproducibility).</summary>
     public int Threads { get; init; }
 
@@ -58,6 +61,7 @@ internal sealed record DemoSettings
         Augment = "none",
         Seed = Seed,
         OutputDirectory = outputDirectory,
+        Precision = TrainingPrecision,
     };
 
     /// <summary>The L-CAM variants the demo trains.</summary>
@@ -109,6 +113,7 @@ internal sealed record DemoSettings
         TargetsCache = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(outputDirectory))!, "alignment-targets"),
         Seed = Seed,
         OutputDirectory = outputDirectory,
+        Precision = TrainingPrecision,
     };
 
     /// <summary>
@@ -127,6 +132,7 @@ internal sealed record DemoSettings
         LearningRate = 1e-3,
         Seed = Seed,
         OutputDirectory = outputDirectory,
+        Precision = TrainingPrecision,
     };
 
     /// <summary>
@@ -167,6 +173,7 @@ internal sealed record DemoSettings
         AreaWeight = variant == "fm" ? 0.5 : 2,
         Seed = Seed,
         OutputDirectory = outputDirectory,
+        Precision = TrainingPrecision,
     };
 
     /// <summary>Test images explained (overlays and the contact sheet).</summary>

@@ -20,7 +20,8 @@ internal static class TrainingText
         return $"run {run.RunDirectory}: {run.Architecture} ({run.Parameters.ToString("N0", Inv)} parameters{trained}) on {o.Data}: " +
                $"{run.TrainImages} train / {Selection(run)}{run.TestImages} test images, {run.ClassNames.Count} classes, input {run.Recipe.InputSize}, " +
                $"augmentation {run.Recipe.Augmentation}; {optimizer}, " +
-               $"{o.Epochs} {(run.Optimization is null ? "epochs" : "steps")} of {run.BatchesPerEpoch} batches of {o.BatchSize}; seed {o.Seed}, {run.Threads} threads, {o.Workers} workers" +
+               $"{o.Epochs} {(run.Optimization is null ? "epochs" : "steps")} of {run.BatchesPerEpoch} batches of {o.BatchSize}; seed {o.Seed}, {run.Threads} threads, {o.Workers} workers, " +
+               $"precision {PrecisionJsonConverter.Name(o.Precision)}" +
                (run.StartEpoch > 0 ? $"; resuming after epoch {run.StartEpoch}" : "");
     }
 

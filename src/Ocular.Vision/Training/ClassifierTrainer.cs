@@ -50,8 +50,9 @@ public static class ClassifierTrainer
     /// <summary>
     /// Continues the run in <paramref name="runDirectory"/> from its last complete epoch with the options in its
     /// <c>config.json</c>. Only the number of epochs may grow (not with the cosine and one-cycle schedules, whose shape
-    /// depends on it) and the worker count may change (the batches do not depend on it). Run it with the thread count
-    /// of the original run to reach the same weights bit for bit.
+    /// depends on it), the worker count may change (the batches do not depend on it) and the precision may change (the
+    /// weights are float32 in either). Run it with the thread count and precision of the original run to reach the same
+    /// weights bit for bit.
     /// </summary>
     /// <param name="runDirectory">The run directory.</param>
     /// <param name="epochs">A larger number of epochs, to extend the run.</param>
@@ -59,9 +60,11 @@ public static class ClassifierTrainer
     /// <param name="progress">Receives the progress (none when null).</param>
     /// <param name="cancellationToken">Stops between batches.</param>
     /// <param name="group">A data-parallel group; every rank reads the run directory (a shared file system), rank 0 alone writes it.</param>
+    /// <param name="precision">Another precision for the remaining epochs (null: the run's, from its config.json).</param>
     public static TrainingResult Resume(string runDirectory, int? epochs = null, int? workers = null, ITrainingProgress? progress = null,
-        CancellationToken cancellationToken = default, Torch.Distributed.ProcessGroup? group = null)
+        CancellationToken cancellationToken = default, Torch.Distributed.ProcessGroup? group = null, Torch.Precision? precision = null)
     {
+        progress ??= SilentTrainingProgress.Instance;
         var run = new RunDirectory(runDirectory);
         var (options, threads) = run.ReadConfig();
         options = options with { OutputDirectory = run.Path };
@@ -73,15 +76,23 @@ public static class ClassifierTrainer
         var (batchSize, regrouped) = ResumeChanges.Regroup(run, options.WorldSize, options.BatchSize, worldSize);
         if (regrouped is not null)
         {
-            (progress ?? SilentTrainingProgress.Instance).Message(regrouped);
+            progress.Message(regrouped);
             (options, changed) = (options with { WorldSize = worldSize, BatchSize = batchSize }, true);
         }
+        var (newPrecision, reprecisioned) = ResumeChanges.Reprecision(run, options.Precision, precision);
+        options = options with { Precision = newPrecision };
+        if (reprecisioned is not null)
+        {
+            progress.Message(reprecisioned);
+            changed = true;
+        }
         options.Validate();
-        var session = new TrainingSession(options, run, resuming: true, progress ?? SilentTrainingProgress.Instance)
+        var session = new TrainingSession(options, run, resuming: true, progress)
         {
             RewriteConfig = changed,
             OriginalThreads = threads,
             Distributed = new DistributedRun(group),
         };
         return session.Run(cancellationToken);
-    }}
+    }
+}

@@ -1,10 +1,13 @@
+using Ocular.Torch;
+
 namespace Ocular.Vision.Training;
 
 /// <summary>
 /// What a resumed run may change, checked once for every trainer (classifier, L-CAM, LVW, LaViSE): the number of epochs
 /// may only grow, and not under a schedule shaped by the run's length (cosine, one-cycle); the number of data-loader
 /// workers may change (the batches do not depend on it); the number of ranks may change when it divides the images of a
-/// step (<see cref="Regroup"/>). The run must have a <c>last.ocular</c> to resume from.
+/// step (<see cref="Regroup"/>); the precision may change (<see cref="Reprecision"/>). The run must have a
+/// <c>last.ocular</c> to resume from.
 /// </summary>
 public static class ResumeChanges
 {
@@ -60,5 +63,21 @@ public static class ResumeChanges
                 $"which {worldSize} ranks cannot share equally: resume it with a number of ranks that divides {perStep}");
         var batch = perStep / worldSize;
         return (batch, $"the run was trained by {runWorldSize} × batch {runBatchSize} and continues with {worldSize} × batch {batch}: the same {perStep} images per step");
+    }
+
+    /// <summary>
+    /// The precision a resumed run continues in: the run's (its config.json's, <paramref name="runPrecision"/>) when
+    /// <paramref name="precision"/> is not given, else the one given, and a line for the progress when what runs changes
+    /// (null when it does not). Parameters and optimiser state are float32 in either precision (master weights), so the
+    /// checkpoint carries over as it is; only the arithmetic of the later epochs differs.
+    /// </summary>
+    /// <returns>The precision to give the run (may be <see cref="Precision.Auto"/>, resolved by the trainer) and the line.</returns>
+    public static (Precision Precision, string? Message) Reprecision(RunDirectory run, Precision runPrecision, Precision? precision)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        if (precision is not { } asked) return (runPrecision, null);
+        var (before, after) = (ResolvedPrecision.Resolve(runPrecision).Name, ResolvedPrecision.Resolve(asked).Name);
+        return (asked, before == after ? null
+            : $"{run.Path} was trained in {before} and continues in {after}: the float32 weights and optimiser state carry over, the later epochs' arithmetic differs");
     }
 }

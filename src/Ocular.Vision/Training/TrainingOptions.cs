@@ -5,7 +5,8 @@ namespace Ocular.Vision.Training;
 /// <summary>
 /// Everything that defines a classifier training run — every option of <c>ocular train classifier</c>.
 /// Stored in the run directory's <c>config.json</c>; a resumed run reads it back (only <see cref="Epochs"/>
-/// may grow, and <see cref="Workers"/> may change, since the batches are the same for any worker count).
+/// may grow, and <see cref="Workers"/> may change, since the batches are the same for any worker count, and
+/// <see cref="Precision"/>, since the weights are float32 in either precision).
 /// </summary>
 public sealed record TrainingOptions
 {
@@ -97,6 +98,14 @@ public sealed record TrainingOptions
     /// recorded in config.json, so that a resume with another number of ranks can keep the W·B images of a step).
     /// </summary>
     public int WorldSize { get; init; } = 1;
+
+    /// <summary>
+    /// The arithmetic of the forward passes and the loss (<see cref="TrainingPrecision"/>): float32 (the default: the same
+    /// numbers on every machine), bf16 autocast with float32 master weights, or auto. The trainer records the precision
+    /// that ran (fp32 or bf16) in config.json.
+    /// </summary>
+    [JsonConverter(typeof(PrecisionJsonConverter))]
+    public Torch.Precision Precision { get; init; } = Torch.Precision.Fp32;
 
     /// <summary>The learning rate in effect (<see cref="LearningRate"/> or the optimizer's default).</summary>
     [JsonIgnore]

@@ -37,6 +37,8 @@ internal sealed class TrainingSession(TrainingOptions options, RunDirectory run,
 
     public TrainingResult Run(CancellationToken cancellationToken)
     {
+        var precision = TrainingPrecision.Resolve(options.Precision, Distributed, progress);
+        options = options with { Precision = precision.Effective };   // config.json records what runs: fp32 or bf16
         var spec = DataSpec.Parse(options.Data);
         if (spec.Kind is "coco" or "vg")
             throw new DatasetException($"'{spec}' is a concept data set without class labels (the reference data of LaViSE); a classifier needs labelled images", null);
@@ -116,7 +118,7 @@ internal sealed class TrainingSession(TrainingOptions options, RunDirectory run,
             {
                 var clock = Stopwatch.StartNew();
                 var lr = optimizer.ParamGroups[0].Lr;
-                var (loss, accuracy, images, trainSeconds) = TrainEpoch(model, reducer, optimizer, scheduler, schedule, loader, epoch, cancellationToken);
+                var (loss, accuracy, images, trainSeconds) = TrainEpoch(model, reducer, optimizer, scheduler, schedule, loader, precision, epoch, cancellationToken);
                 if (!schedule.StepsPerBatch) scheduler.Step();
                 // Every rank evaluates (and rank 0 saves) rank 0's model: each rank's last forward moved its own batch-norm statistics.
                 Distributed.BroadcastBuffers(model);
@@ -127,9 +129,9 @@ internal sealed class TrainingSession(TrainingOptions options, RunDirectory run,
                 progress.EvaluationStarted(epoch, evaluationBatches);
                 // Each rank evaluates its share; the sums are all-reduced (the same results on every rank).
                 var validated = validation is null ? null : ClassifierEvaluation.Evaluate(model, validation, testTransform, options.BatchSize, options.Workers,
-                    (b, _) => progress.EvaluationBatchCompleted(epoch, b, evaluationBatches), cancellationToken, Distributed.Group);
+                    (b, _) => progress.EvaluationBatchCompleted(epoch, b, evaluationBatches), cancellationToken, Distributed.Group, precision);
                 var evaluation = ClassifierEvaluation.Evaluate(model, test, testTransform, options.BatchSize, options.Workers,
-                    (b, _) => progress.EvaluationBatchCompleted(epoch, validationBatches + b, evaluationBatches), cancellationToken, Distributed.Group);
+                    (b, _) => progress.EvaluationBatchCompleted(epoch, validationBatches + b, evaluationBatches), cancellationToken, Distributed.Group, precision);
                 var selectionTop1 = (validated ?? evaluation).Top1;
                 var isBest = selectionTop1 > state.BestTop1;
                 var row = new EpochMetrics(epoch, options.Epochs, loss, accuracy, evaluation.Loss, evaluation.Top1, evaluation.Top5, lr,
@@ -166,7 +168,7 @@ internal sealed class TrainingSession(TrainingOptions options, RunDirectory run,
     }
 
     private (double Loss, double Accuracy, int Images, double Seconds) TrainEpoch(Classifier model, GradientReducer? reducer, Optimizer optimizer,
-        LrScheduler scheduler, LrSchedule schedule, DataLoader loader, int epoch, CancellationToken cancellationToken)
+        LrScheduler scheduler, LrSchedule schedule, DataLoader loader, ResolvedPrecision precision, int epoch, CancellationToken cancellationToken)
     {
         model.Train();
         progress.EpochStarted(epoch, loader.BatchCount);
@@ -184,16 +186,21 @@ internal sealed class TrainingSession(TrainingOptions options, RunDirectory run,
                 // DistributedDataParallel's broadcast_buffers: rank 0's batch-norm statistics before every forward.
                 Distributed.BroadcastBuffers(model);
                 Tensor logits, loss;
-                if (model is AttentionClassifier attention)
+                // The forward pass and the loss in the run's precision, the loss from float32 logits; backward and step outside (TrainingPrecision).
+                using (precision.Enter())
                 {
-                    // LFI-CAM: CE of the logits; ABN: CE of the branch's and the perception branch's logits (lfi-cam.md §3, §4).
-                    var output = attention.ForwardWithAttention(batch.Images);
-                    (logits, loss) = (output.Logits, attention.Loss(output, batch.Labels, options.LabelSmoothing));
-                }
-                else
-                {
-                    logits = model.Call(batch.Images);
-                    loss = F.CrossEntropy(logits, batch.Labels, labelSmoothing: options.LabelSmoothing);
+                    if (model is AttentionClassifier attention)
+                    {
+                        // LFI-CAM: CE of the logits; ABN: CE of the branch's and the perception branch's logits (lfi-cam.md §3, §4).
+                        var output = attention.ForwardWithAttention(batch.Images);
+                        output = output with { Logits = output.Logits.To(ScalarType.Float32), BranchLogits = output.BranchLogits?.To(ScalarType.Float32) };
+                        (logits, loss) = (output.Logits, attention.Loss(output, batch.Labels, options.LabelSmoothing));
+                    }
+                    else
+                    {
+                        logits = model.Call(batch.Images).To(ScalarType.Float32);
+                        loss = F.CrossEntropy(logits, batch.Labels, labelSmoothing: options.LabelSmoothing);
+                    }
                 }
                 DistributedRun.Backward(loss, reducer);   // gradients averaged over the ranks
                 optimizer.Step();

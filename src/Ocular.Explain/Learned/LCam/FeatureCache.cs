@@ -42,10 +42,12 @@ public sealed class FeatureCache : IDisposable
     /// <paramref name="data"/> (read with <paramref name="rawTransform"/>, which must give raw [0, 1] images). With
     /// several ranks (<paramref name="distributed"/>) rank r computes batches r, r + W, r + 2W, … of the single
     /// process's batches and the ranks exchange them after each round of W batches, so that every rank ends with the
-    /// whole cache, each batch computed as the single process computes it.
+    /// whole cache, each batch computed as the single process computes it. With a bf16 <paramref name="precision"/> the
+    /// trunk runs under autocast and its features are converted to <paramref name="dtype"/> like float32 ones.
     /// </summary>
     public static FeatureCache Build(LCamNetwork network, IImageDataset data, ITransform rawTransform, int views, LCamTargetSource targets,
-        ScalarType dtype, int batchSize, int workers, CancellationToken cancellationToken, DistributedRun? distributed = null)
+        ScalarType dtype, int batchSize, int workers, CancellationToken cancellationToken, DistributedRun? distributed = null,
+        ResolvedPrecision? precision = null)
     {
         if (network.Variant != LCamVariant.Fm) throw new ArgumentException($"only L-CAM-Fm can cache its features, not L-CAM-{network.Variant}");
         distributed ??= DistributedRun.Single;
@@ -75,8 +77,10 @@ public sealed class FeatureCache : IDisposable
                     for (var v = 0; v < views; v++)
                     {
                         var x = LCamViews.Apply(batch.Images, Enumerable.Repeat(v, batch.Count).ToArray());
-                        var (f, logits) = network.Features(network.Normalization.Apply(x));
-                        perView.Add(f[0]);
+                        Tensor[] f;
+                        Tensor logits;
+                        using (precision?.Enter()) (f, logits) = network.Features(network.Normalization.Apply(x));
+                        perView.Add(f[0].To(ScalarType.Float32));
                         targetsPerView.Add(targets == LCamTargetSource.Predictions ? logits.Argmax(1) : batch.Labels);
                     }
                     (features, predicted) = (Tensor.Stack(perView), Tensor.Stack(targetsPerView));

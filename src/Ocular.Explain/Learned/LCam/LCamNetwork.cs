@@ -127,7 +127,8 @@ public sealed class LCamNetwork : IDisposable
     /// The training forward pass after the frozen features (§2.3 steps 3–7): the attention maps a = sigmoid(AM(F))
     /// [N, classes, h, w] and the logits of the masked input: L-CAM-Fm head(a[n, y_n] ⊙ F) at feature resolution;
     /// L-CAM-Img and TAME classifier(normalise(upsample(a[n, y_n]) ⊙ x)) with x the raw [0, 1] images.
-    /// Records autograd through the attention mechanism.
+    /// Records autograd through the attention mechanism. Both are float32 also inside a bfloat16 autocast scope (the
+    /// maps through the sigmoid and the logits are cast up), so that the loss is taken in float32 (docs/precision.md).
     /// </summary>
     /// <param name="features">The layers' features (<see cref="Features"/>).</param>
     /// <param name="targets">The class y_n of each image.</param>
@@ -135,7 +136,7 @@ public sealed class LCamNetwork : IDisposable
     public (Tensor Attention, Tensor MaskedLogits) MaskedForward(IReadOnlyList<Tensor> features, Tensor targets, Tensor? rawImages)
     {
         using var scope = DisposeScope.Enter();
-        var a = Attention.Logits(features).Sigmoid();
+        var a = Attention.Logits(features).To(ScalarType.Float32).Sigmoid();
         var own = LCamLoss.OwnMaps(a, targets);                       // s_n = a[n, y_n], N×1×h×w
         Tensor logits;
         if (Variant == LCamVariant.Fm)
@@ -148,7 +149,7 @@ public sealed class LCamNetwork : IDisposable
             var mask = Functional.Interpolate(own, new Pair(rawImages.Size(2), rawImages.Size(3)), mode: InterpolationMode.Bilinear, alignCorners: false);
             logits = Classifier.Call(Normalization.Apply(mask.Mul(rawImages)));   // x′ = m ⊙ x, normalised, whole network
         }
-        return (scope.Keep(a), scope.Keep(logits));
+        return (scope.Keep(a), scope.Keep(logits.To(ScalarType.Float32)));
     }
 
     /// <summary>

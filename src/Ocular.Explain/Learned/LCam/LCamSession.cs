@@ -30,6 +30,8 @@ internal sealed class LCamSession(LCamTrainingOptions options, RunDirectory run,
 
     public LCamTrainingResult Run(CancellationToken cancellationToken)
     {
+        var precision = TrainingPrecision.Resolve(options.Precision, Distributed, progress);
+        options = options with { Precision = precision.Effective };   // config.json records what runs: fp32 or bf16
         var spec = DataSpec.Parse(options.Data);
         using var loaded = ClassifierCheckpoint.Load(options.Classifier);
         var (classifier, meta) = (loaded.Model, loaded.Metadata);
@@ -104,7 +106,7 @@ internal sealed class LCamSession(LCamTrainingOptions options, RunDirectory run,
         {
             Data = options.Data, Architecture = classifier.Architecture, Epochs = options.Epochs, BatchSize = options.BatchSize, LearningRate = options.LearningRate,
             Momentum = options.Momentum, Nesterov = options.Nesterov, WeightDecay = options.WeightDecay, Schedule = options.Schedule!, Seed = options.Seed,
-            Workers = options.Workers, TensorBoard = options.TensorBoard, OutputDirectory = run.Path,
+            Workers = options.Workers, TensorBoard = options.TensorBoard, OutputDirectory = run.Path, Precision = options.Precision,
         };
         progress.RunStarted(new TrainingRunInfo(run.Path, shown, recipe, $"L-CAM-{variant} on {classifier.Architecture} at {string.Join(", ", network.Layers)}",
             classifier.Parameters().Sum(p => p.NumEl) + attention.Parameters().Sum(p => p.NumEl), attention.Parameters().Sum(p => p.NumEl),
@@ -118,7 +120,7 @@ internal sealed class LCamSession(LCamTrainingOptions options, RunDirectory run,
             if (options.UsesCache && state.Epoch < options.Epochs)
             {
                 var dtype = options.CacheType.Equals("float32", StringComparison.OrdinalIgnoreCase) ? ScalarType.Float32 : ScalarType.Float16;
-                cache = FeatureCache.Build(network, train, rawTransform, options.Views, options.TargetSource, dtype, options.BatchSize, options.Workers, cancellationToken, Distributed);
+                cache = FeatureCache.Build(network, train, rawTransform, options.Views, options.TargetSource, dtype, options.BatchSize, options.Workers, cancellationToken, Distributed, precision);
                 cacheSeconds = cache.Seconds;
                 progress.Message($"feature cache: {cache.Images} images × {cache.Views} views, {cache.Bytes / 1e6:F1} MB ({options.CacheType}), built in {cache.Seconds:F1} s");
             }
@@ -126,11 +128,11 @@ internal sealed class LCamSession(LCamTrainingOptions options, RunDirectory run,
             {
                 var clock = Stopwatch.StartNew();
                 var lr = optimizer.ParamGroups[0].Lr;
-                var trained = TrainEpoch(network, reducer, optimizer, scheduler, schedule, loader, cache, views, epoch, cancellationToken);
+                var trained = TrainEpoch(network, reducer, optimizer, scheduler, schedule, loader, cache, views, precision, epoch, cancellationToken);
                 if (!schedule.StepsPerBatch) scheduler.Step();
                 // Every rank evaluates (and rank 0 saves) rank 0's attention: TAME's batch norm moved each rank's statistics.
                 Distributed.BroadcastBuffers(attention);
-                var evaluation = Evaluate(network, test, rawTransform, epoch, cancellationToken);
+                var evaluation = Evaluate(network, test, rawTransform, precision, epoch, cancellationToken);
                 var isBest = evaluation.Loss < state.BestLoss;
                 var row = new EpochMetrics(epoch, options.Epochs, trained.Loss, trained.Accuracy, evaluation.Loss, evaluation.Top1, evaluation.Top5, lr,
                     trained.Images / trained.Seconds, trained.Seconds, clock.Elapsed.TotalSeconds, isBest);
@@ -207,7 +209,7 @@ internal sealed class LCamSession(LCamTrainingOptions options, RunDirectory run,
     }
 
     private EpochTotals TrainEpoch(LCamNetwork network, Torch.Distributed.GradientReducer? reducer, Optimizer optimizer, LrScheduler scheduler, LrSchedule schedule, DataLoader loader, FeatureCache? cache,
-        LCamViews views, int epoch, CancellationToken cancellationToken)
+        LCamViews views, ResolvedPrecision precision, int epoch, CancellationToken cancellationToken)
     {
         network.Attention.Train();
         progress.EpochStarted(epoch, loader.BatchCount);
@@ -219,7 +221,10 @@ internal sealed class LCamSession(LCamTrainingOptions options, RunDirectory run,
             cancellationToken.ThrowIfCancellationRequested();
             optimizer.ZeroGrad();
             Distributed.BroadcastBuffers(network.Attention);   // DDP's broadcast_buffers (TAME's batch norm)
-            var (loss, logits) = network.Loss(features, targets, raw, options.LossWeights, options.MaskLossSelection);
+            // The forward pass and the loss in the run's precision (the loss from float32 maps and logits); backward and step outside.
+            LCamLossTerms loss;
+            Tensor logits;
+            using (precision.Enter()) (loss, logits) = network.Loss(features, targets, raw, options.LossWeights, options.MaskLossSelection);
             using (loss)
             {
                 DistributedRun.Backward(loss.Total, reducer);   // gradients averaged over the ranks
@@ -252,7 +257,9 @@ internal sealed class LCamSession(LCamTrainingOptions options, RunDirectory run,
                 using (DisposeScope.Enter())
                 {
                     var raw = LCamViews.Apply(batch.Images, [.. batch.Indices.Select(i => views.Of(epoch, i))]);
-                    var (features, logits) = network.Features(network.Normalization.Apply(raw));
+                    Tensor[] features;
+                    Tensor logits;
+                    using (precision.Enter()) (features, logits) = network.Features(network.Normalization.Apply(raw));
                     var targets = options.TargetSource == LCamTargetSource.Predictions ? logits.Argmax(1) : batch.Labels;
                     Step(features, targets, raw);
                 }
@@ -264,7 +271,7 @@ internal sealed class LCamSession(LCamTrainingOptions options, RunDirectory run,
 
     // The loss and masked accuracy on the test split (view 0), the attention mechanism in evaluation mode. With several ranks
     // each evaluates its part of the split and the sums are added, so that every rank has the same numbers.
-    private EpochTotals Evaluate(LCamNetwork network, IImageDataset test, ITransform rawTransform, int epoch, CancellationToken cancellationToken)
+    private EpochTotals Evaluate(LCamNetwork network, IImageDataset test, ITransform rawTransform, ResolvedPrecision precision, int epoch, CancellationToken cancellationToken)
     {
         network.Attention.Eval();
         var loader = new DataLoader(Distributed.Part(test, options.BatchSize), new DataLoaderOptions { BatchSize = options.BatchSize, Workers = options.Workers, Transform = rawTransform });
@@ -277,6 +284,7 @@ internal sealed class LCamSession(LCamTrainingOptions options, RunDirectory run,
         {
             using (batch)
             using (DisposeScope.Enter())
+            using (precision.Enter())
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var (features, logits) = network.Features(network.Normalization.Apply(batch.Images));

@@ -68,14 +68,22 @@ public static class LCamTrainer
 
     /// <summary>
     /// Continues the run in <paramref name="runDirectory"/> from its last complete epoch with the options of its
-    /// <c>config.json</c>; only the number of epochs may grow (not with the cosine and one-cycle schedules) and the
-    /// worker count may change. The ranks of <paramref name="group"/> may be another number than the
+    /// <c>config.json</c>; only the number of epochs may grow (not with the cosine and one-cycle schedules), the
+    /// worker count may change and the precision may change (<see cref="ResumeChanges.Reprecision"/>). The ranks of <paramref name="group"/> may be another number than the
     /// run's when they divide its images per step (<see cref="ResumeChanges.Regroup"/>); every rank reads the run
     /// directory (on a file system they share), rank 0 alone writes it.
     /// </summary>
+    /// <param name="runDirectory">The run directory.</param>
+    /// <param name="epochs">A larger number of epochs, to extend the run.</param>
+    /// <param name="workers">Another number of data-loader workers.</param>
+    /// <param name="progress">Receives the progress (none when null).</param>
+    /// <param name="cancellationToken">Stops between batches.</param>
+    /// <param name="group">A data-parallel group (docs/distributed.md).</param>
+    /// <param name="precision">Another precision for the remaining epochs (null: the run's; <see cref="ResumeChanges.Reprecision"/>).</param>
     public static LCamTrainingResult Resume(string runDirectory, int? epochs = null, int? workers = null, ITrainingProgress? progress = null,
-        CancellationToken cancellationToken = default, ProcessGroup? group = null)
+        CancellationToken cancellationToken = default, ProcessGroup? group = null, Torch.Precision? precision = null)
     {
+        progress ??= SilentTrainingProgress.Instance;
         var run = new RunDirectory(runDirectory);
         var (options, threads) = run.ReadConfig<LCamTrainingOptions>(ConfigFormat);
         options = options with { OutputDirectory = run.Path };
@@ -85,11 +93,18 @@ public static class LCamTrainer
         var (batchSize, regrouped) = ResumeChanges.Regroup(run, options.WorldSize, options.BatchSize, worldSize);
         if (regrouped is not null)
         {
-            (progress ?? SilentTrainingProgress.Instance).Message(regrouped);
+            progress.Message(regrouped);
             (options, changed) = (options with { WorldSize = worldSize, BatchSize = batchSize }, true);
         }
+        var (newPrecision, reprecisioned) = ResumeChanges.Reprecision(run, options.Precision, precision);
+        options = options with { Precision = newPrecision };
+        if (reprecisioned is not null)
+        {
+            progress.Message(reprecisioned);
+            changed = true;
+        }
         options.Validate();
-        return new LCamSession(options, run, resuming: true, progress ?? SilentTrainingProgress.Instance)
+        return new LCamSession(options, run, resuming: true, progress)
         {
             RewriteConfig = changed,
             OriginalThreads = threads,

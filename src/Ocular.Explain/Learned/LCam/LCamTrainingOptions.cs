@@ -110,6 +110,14 @@ public sealed record LCamTrainingOptions
     /// </summary>
     public bool SyncBatchNorm { get; init; }
 
+    /// <summary>
+    /// The arithmetic of the forward passes and the loss (<see cref="TrainingPrecision"/>): float32 (default), bf16
+    /// autocast with float32 master weights — the frozen classifier's features too, the cache keeping them in
+    /// <see cref="CacheType"/> — or auto. The trainer records the precision that ran (fp32 or bf16) in config.json.
+    /// </summary>
+    [JsonConverter(typeof(PrecisionJsonConverter))]
+    public Torch.Precision Precision { get; init; } = Torch.Precision.Fp32;
+
     /// <summary>Also write TensorBoard event files.</summary>
     public bool TensorBoard { get; init; }
 

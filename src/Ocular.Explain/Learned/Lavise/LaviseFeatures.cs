@@ -52,11 +52,19 @@ public sealed class LaviseFeatures
     /// <summary>w′, the feature map's width at <see cref="InputSize"/>.</summary>
     public long Width { get; }
 
-    /// <summary>F = Feat(x): the layer's activations <c>[B, d, h′, w′]</c> of normalised images <c>[B, C, S, S]</c>, without gradients.</summary>
+    /// <summary>
+    /// The arithmetic of <see cref="Forward"/> (null: float32): a training run in bf16 computes the frozen features under
+    /// autocast; they are returned (and cached) as float32 either way (docs/precision.md).
+    /// </summary>
+    public ResolvedPrecision? Precision { get; init; }
+
+    /// <summary>F = Feat(x): the layer's activations <c>[B, d, h′, w′]</c> of normalised images <c>[B, C, S, S]</c>, without gradients, in float32.</summary>
     public Tensor Forward(Tensor images)
     {
         using var noGrad = Autograd.NoGrad();
-        return _trunk.Forward(images);
+        using var autocast = Precision?.Enter();
+        using var features = _trunk.Forward(images);
+        return features.To(ScalarType.Float32);
     }
 
     /// <summary>

@@ -30,12 +30,14 @@ internal sealed class LaviseSession(LaviseTrainingOptions options, RunDirectory 
 
     public LaviseTrainingResult Run(CancellationToken cancellationToken)
     {
+        var precision = TrainingPrecision.Resolve(options.Precision, Distributed, progress);
+        options = options with { Precision = precision.Effective };   // config.json records what runs: fp32 or bf16
         var spec = DataSpec.Parse(options.Data);
         using var loaded = ClassifierCheckpoint.Load(options.Classifier);
         var (classifier, meta) = (loaded.Model, loaded.Metadata);
         var hash = ClassifierCheckpoint.WeightsHash(classifier);
         var layer = options.Layer ?? classifier.DefaultLayer;
-        var features = new LaviseFeatures(classifier, layer, meta.InputSize);
+        var features = new LaviseFeatures(classifier, layer, meta.InputSize) { Precision = precision };
         var fullTrain = spec.OpenConcepts(DataSplit.Train);
         var concepts = fullTrain.Concepts;
         IImageDataset train = options.TrainImages is { } nTrain ? new FirstImages(fullTrain, nTrain) : fullTrain;
@@ -100,7 +102,7 @@ internal sealed class LaviseSession(LaviseTrainingOptions options, RunDirectory 
         ConceptPairs? trainCache = null;
         ConceptPairs? testPairs = null;
         var done = new List<EpochMetrics>();
-        var context = new StepContext(network, seenEmbeddings, labelEmbeddings, vocabulary, options, Distributed, reducer, synchronised);
+        var context = new StepContext(network, seenEmbeddings, labelEmbeddings, vocabulary, options, Distributed, reducer, synchronised, precision);
         try
         {
             if (state.Epoch < options.Epochs)
@@ -114,6 +116,7 @@ internal sealed class LaviseSession(LaviseTrainingOptions options, RunDirectory 
             {
                 Data = options.Data, Architecture = classifier.Architecture, Epochs = options.Epochs, BatchSize = options.BatchSize, LearningRate = options.LearningRate,
                 Schedule = "plateau", Seed = options.Seed, Workers = options.Workers, TensorBoard = options.TensorBoard, OutputDirectory = run.Path,
+                Precision = options.Precision,
             };
             progress.RunStarted(new TrainingRunInfo(run.Path, shown, recipe,
                 $"LaViSE explainer of {classifier.Architecture} {layer} ({features.Channels}×{features.Height}×{features.Width}) → {embeddings.Dimension}-d words",
@@ -203,7 +206,7 @@ internal sealed class LaviseSession(LaviseTrainingOptions options, RunDirectory 
 
     // SynchronisedBatchNorm: the explainer's batch norm all-reduces in every training forward and backward (--sync-bn).
     private sealed record StepContext(LaviseNetwork Network, Tensor SeenEmbeddings, Tensor LabelEmbeddings, ConceptVocabulary Vocabulary, LaviseTrainingOptions Options,
-        DistributedRun Distributed, GradientReducer? Reducer, bool SynchronisedBatchNorm);
+        DistributedRun Distributed, GradientReducer? Reducer, bool SynchronisedBatchNorm, ResolvedPrecision Precision);
 
     private sealed record PassTotals(double Loss, double Top1, double Top5, double UnseenTop5, int Pairs, double Seconds);
 
@@ -266,14 +269,18 @@ internal sealed class LaviseSession(LaviseTrainingOptions options, RunDirectory 
         var anyRankForwards = context.SynchronisedBatchNorm && distributed.AnyRank(pooled is not null);   // on every rank, or none
         Tensor? predictions = null, loss = null;
         long rows = 0;
-        if (pooled is not null)
+        // The forward pass and the loss in the run's precision, the loss from float32 predictions; backward and step outside.
+        using (context.Precision.Enter())
         {
-            predictions = network.Forward(pooled);
-            (loss, rows) = Loss(context, predictions, concepts);
-        }
-        else if (anyRankForwards)
-        {
-            predictions = network.Forward(Tensor.Zeros([0, network.FeatureChannels]));
+            if (pooled is not null)
+            {
+                predictions = network.Forward(pooled).To(ScalarType.Float32);
+                (loss, rows) = Loss(context, predictions, concepts);
+            }
+            else if (anyRankForwards)
+            {
+                predictions = network.Forward(Tensor.Zeros([0, network.FeatureChannels])).To(ScalarType.Float32);
+            }
         }
         var value = loss?.Item<float>() ?? 0f;
         var all = distributed.Sum(rows, float.IsFinite(value) ? 0 : 1);
@@ -391,8 +398,13 @@ internal sealed class LaviseSession(LaviseTrainingOptions options, RunDirectory 
             var start = b * options.BatchSize;
             var indices = Enumerable.Range(start, Math.Min(options.BatchSize, pairs.Count - start)).ToArray();
             var concepts = indices.Select(i => pairs.Concepts[i]).ToArray();
-            var predictions = context.Network.Forward(pairs.Features(indices));
-            var (loss, rows) = Loss(context, predictions, concepts);
+            Tensor predictions, loss;
+            long rows;
+            using (context.Precision.Enter())
+            {
+                predictions = context.Network.Forward(pairs.Features(indices)).To(ScalarType.Float32);
+                (loss, rows) = Loss(context, predictions, concepts);
+            }
             totals.Add(loss, rows, predictions, context.LabelEmbeddings, concepts);
             progress.EvaluationBatchCompleted(epoch, b + 1, batches);
         }

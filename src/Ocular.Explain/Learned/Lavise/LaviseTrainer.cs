@@ -68,13 +68,21 @@ public static class LaviseTrainer
     }
 
     /// <summary>
-    /// Continues the run in <paramref name="runDirectory"/> from its last complete epoch; only the number of epochs may grow and the worker count change.
+    /// Continues the run in <paramref name="runDirectory"/> from its last complete epoch; only the number of epochs may grow, and the worker count and the precision change.
     /// The ranks of <paramref name="group"/> may be another number than the run's when they divide its pairs per step
     /// (<see cref="ResumeChanges.Regroup"/>); every rank reads the run directory, rank 0 alone writes it.
     /// </summary>
+    /// <param name="runDirectory">The run directory.</param>
+    /// <param name="epochs">A larger number of epochs, to extend the run.</param>
+    /// <param name="workers">Another number of data-loader workers.</param>
+    /// <param name="progress">Receives the progress (none when null).</param>
+    /// <param name="cancellationToken">Stops between batches.</param>
+    /// <param name="group">A data-parallel group (docs/distributed.md).</param>
+    /// <param name="precision">Another precision for the remaining epochs (null: the run's; <see cref="ResumeChanges.Reprecision"/>).</param>
     public static LaviseTrainingResult Resume(string runDirectory, int? epochs = null, int? workers = null, ITrainingProgress? progress = null,
-        CancellationToken cancellationToken = default, ProcessGroup? group = null)
+        CancellationToken cancellationToken = default, ProcessGroup? group = null, Torch.Precision? precision = null)
     {
+        progress ??= SilentTrainingProgress.Instance;
         var run = new RunDirectory(runDirectory);
         var (options, threads) = run.ReadConfig<LaviseTrainingOptions>(ConfigFormat);
         options = options with { OutputDirectory = run.Path };
@@ -84,11 +92,18 @@ public static class LaviseTrainer
         var (batchSize, regrouped) = ResumeChanges.Regroup(run, options.WorldSize, options.BatchSize, worldSize);
         if (regrouped is not null)
         {
-            (progress ?? SilentTrainingProgress.Instance).Message(regrouped);
+            progress.Message(regrouped);
             (options, changed) = (options with { WorldSize = worldSize, BatchSize = batchSize }, true);
         }
+        var (newPrecision, reprecisioned) = ResumeChanges.Reprecision(run, options.Precision, precision);
+        options = options with { Precision = newPrecision };
+        if (reprecisioned is not null)
+        {
+            progress.Message(reprecisioned);
+            changed = true;
+        }
         options.Validate();
-        return new LaviseSession(options, run, resuming: true, progress ?? SilentTrainingProgress.Instance)
+        return new LaviseSession(options, run, resuming: true, progress)
         {
             RewriteConfig = changed,
             OriginalThreads = threads,

@@ -1,3 +1,6 @@
+using System.Text.Json.Serialization;
+using Ocular.Vision.Training;
+
 namespace Ocular.Explain.Learned.Lavise;
 
 /// <summary>
@@ -72,6 +75,14 @@ public sealed record LaviseTrainingOptions
     /// mode). One process: no effect. False in a config.json written before the option existed.
     /// </summary>
     public bool SyncBatchNorm { get; init; }
+
+    /// <summary>
+    /// The arithmetic of the forward passes and the loss (<see cref="TrainingPrecision"/>): float32 (default), bf16
+    /// autocast with float32 master weights — the frozen classifier's features too, kept as float32 — or auto. The
+    /// trainer records the precision that ran (fp32 or bf16) in config.json.
+    /// </summary>
+    [JsonConverter(typeof(PrecisionJsonConverter))]
+    public Torch.Precision Precision { get; init; } = Torch.Precision.Fp32;
 
     /// <summary>Also write TensorBoard event files.</summary>
     public bool TensorBoard { get; init; }

@@ -49,6 +49,8 @@ internal sealed class LvwSession(LvwTrainingOptions options, RunDirectory run, b
 
     public LvwTrainingResult Run(CancellationToken cancellationToken)
     {
+        var precision = TrainingPrecision.Resolve(options.Precision, Distributed, progress);
+        options = options with { Precision = precision.Effective };   // config.json records what runs: fp32 or bf16
         var mode = options.ModeKind;
         var spec = DataSpec.Parse(options.Data);
         var fullTrain = options.TrainImages is { } nTrain ? new FirstImages(spec.Open(DataSplit.Train), nTrain) : spec.Open(DataSplit.Train);
@@ -149,6 +151,7 @@ internal sealed class LvwSession(LvwTrainingOptions options, RunDirectory run, b
                 Data = options.Data, Architecture = architecture, Epochs = steps.Count, BatchSize = options.BatchSize, LearningRate = options.BackboneLr,
                 Schedule = "four phases",
                 Seed = options.Seed, Workers = options.Workers, TensorBoard = options.TensorBoard, OutputDirectory = run.Path, SelectOnTest = options.SelectOnTest,
+                Precision = options.Precision,
             };
             progress.RunStarted(new TrainingRunInfo(run.Path, shown, recipe, $"{(mode == PrototypeMode.Lvw ? "Learnable Visual Words" : "ProtoPNet")}: {architecture} ({model.NumWords} words × {model.Dimension})",
                 model.Parameters().Sum(p => p.NumEl), model.Parameters().Sum(p => p.NumEl), train.ClassNames, train.Count, test.Count, loader.BatchCount, state.Done, Engine.NumThreads)
@@ -182,11 +185,11 @@ internal sealed class LvwSession(LvwTrainingOptions options, RunDirectory run, b
                     }
                     else
                     {
-                        var trained = TrainPass(model, step, loader, data, targets, weights, warm, joint, last, reducers[step.Phase], cancellationToken);
+                        var trained = TrainPass(model, step, loader, data, targets, weights, warm, joint, last, reducers[step.Phase], precision, cancellationToken);
                         if (step.Phase == LvwPhase.Joint) jointSchedule.Step();
                         result = new LvwStepResult(step, trained, trained.Images / trained.Seconds, trained.Seconds, null);
                     }
-                    var (validated, evaluated) = Evaluate(model, data, i + 1, cancellationToken);
+                    var (validated, evaluated) = Evaluate(model, data, precision, i + 1, cancellationToken);
                     var selection = (validated ?? evaluated).Top1;
                     // When the schedule pushes, select among the push and last-layer steps: only there is every word exactly the
                     // training patch it was pushed onto (joint epochs move the words again), as the original's NNpush checkpoints.
@@ -364,7 +367,7 @@ internal sealed class LvwSession(LvwTrainingOptions options, RunDirectory run, b
     }
 
     private LvwPassMetrics TrainPass(PrototypeNetwork model, LvwStep step, DataLoader loader, Data data, AlignmentTargets? targets, LvwLossWeights weights,
-        Optimizer warm, Optimizer joint, Optimizer last, GradientReducer? reducer, CancellationToken cancellationToken)
+        Optimizer warm, Optimizer joint, Optimizer last, GradientReducer? reducer, ResolvedPrecision precision, CancellationToken cancellationToken)
     {
         // Which parts learn; the model is in training mode throughout (batch-norm statistics keep updating, as in the original).
         foreach (var (path, parameter) in model.NamedParameters()) parameter.RequiresGrad_(Learns(step.Phase, path));
@@ -392,8 +395,16 @@ internal sealed class LvwSession(LvwTrainingOptions options, RunDirectory run, b
                 }
                 optimizer.ZeroGrad();
                 Distributed.BroadcastBuffers(model);   // DDP's broadcast_buffers: rank 0's batch-norm statistics before every forward
-                using var output = model.ForwardWords(images);
-                using var loss = LvwLoss.Compute(model, output, batch.Labels, weights, maps);
+                // The forward pass and the loss in the run's precision, the loss from float32 outputs; backward and step outside.
+                PrototypeOutput output;
+                LvwLossTerms loss;
+                using (precision.Enter())
+                {
+                    output = Float32(model.ForwardWords(images));
+                    loss = LvwLoss.Compute(model, output, batch.Labels, weights, maps);
+                }
+                using var disposeOutput = output;
+                using var disposeLoss = loss;
                 DistributedRun.Backward(loss.Total, reducer);   // the phase's gradients averaged over the ranks
                 optimizer.Step();
                 totals.Add(loss, output.Logits, batch.Labels);
@@ -410,6 +421,14 @@ internal sealed class LvwSession(LvwTrainingOptions options, RunDirectory run, b
         return totals.Result();
     }
 
+    // The outputs of a forward pass in float32 (the logits of a bfloat16 pass are bfloat16; the distances are float32 already).
+    private static PrototypeOutput Float32(PrototypeOutput output)
+    {
+        using (output)
+            return new PrototypeOutput(output.Logits.To(ScalarType.Float32), output.MinDistances.To(ScalarType.Float32),
+                output.WordScores.To(ScalarType.Float32), output.ActivationMaps.To(ScalarType.Float32));
+    }
+
     // The flips of one pass (§8.2): one decision per sample shared by the image and its target map; with --independent-flip the
     // image also gets its own flip first (the original's RandomHorizontalFlip on the image before the joint one).
     private (int[] Image, int[] Map) Flips(int pass, IReadOnlyList<int> indices)
@@ -421,7 +440,8 @@ internal sealed class LvwSession(LvwTrainingOptions options, RunDirectory run, b
     }
 
     // With several ranks each evaluates its share of each split and the sums are all-reduced, so that every rank has the same numbers.
-    private (ClassifierEvaluationResult? Validation, ClassifierEvaluationResult Test) Evaluate(PrototypeNetwork model, Data data, int stepNumber, CancellationToken cancellationToken)
+    private (ClassifierEvaluationResult? Validation, ClassifierEvaluationResult Test) Evaluate(PrototypeNetwork model, Data data, ResolvedPrecision precision, int stepNumber,
+        CancellationToken cancellationToken)
     {
         model.Eval();
         int Batches(IImageDataset d) => (Distributed.Part(d, options.TestBatchSize).Count + options.TestBatchSize - 1) / options.TestBatchSize;
@@ -429,9 +449,9 @@ internal sealed class LvwSession(LvwTrainingOptions options, RunDirectory run, b
         var total = validationBatches + Batches(data.Test);
         progress.EvaluationStarted(stepNumber, total);
         var validated = data.Validation is null ? null : ClassifierEvaluation.Evaluate(model, data.Validation, data.Normalised, options.TestBatchSize, options.Workers,
-            (b, _) => progress.EvaluationBatchCompleted(stepNumber, b, total), cancellationToken, Distributed.Group);
+            (b, _) => progress.EvaluationBatchCompleted(stepNumber, b, total), cancellationToken, Distributed.Group, precision);
         var evaluated = ClassifierEvaluation.Evaluate(model, data.Test, data.Normalised, options.TestBatchSize, options.Workers,
-            (b, _) => progress.EvaluationBatchCompleted(stepNumber, validationBatches + b, total), cancellationToken, Distributed.Group);
+            (b, _) => progress.EvaluationBatchCompleted(stepNumber, validationBatches + b, total), cancellationToken, Distributed.Group, precision);
         return (validated, evaluated);
     }
 

@@ -68,13 +68,21 @@ public static class LvwTrainer
 
     /// <summary>
     /// Continues the run in <paramref name="runDirectory"/> after its last complete step with the options of its
-    /// <c>config.json</c>; only the number of epochs may grow and the worker count may change. A data-parallel run
+    /// <c>config.json</c>; only the number of epochs may grow, and the worker count and the precision may change. A data-parallel run
     /// may resume with another number of ranks (<paramref name="group"/>) that divides its images per step
     /// (<see cref="ResumeChanges.Regroup"/>); every rank reads the run directory, rank 0 alone writes it.
     /// </summary>
+    /// <param name="runDirectory">The run directory.</param>
+    /// <param name="epochs">A larger number of epochs, to extend the run.</param>
+    /// <param name="workers">Another number of data-loader workers.</param>
+    /// <param name="progress">Receives the progress (none when null).</param>
+    /// <param name="cancellationToken">Stops between batches.</param>
+    /// <param name="group">A data-parallel group (docs/distributed.md).</param>
+    /// <param name="precision">Another precision for the remaining epochs (null: the run's; <see cref="ResumeChanges.Reprecision"/>).</param>
     public static LvwTrainingResult Resume(string runDirectory, int? epochs = null, int? workers = null, ITrainingProgress? progress = null,
-        CancellationToken cancellationToken = default, ProcessGroup? group = null)
+        CancellationToken cancellationToken = default, ProcessGroup? group = null, Torch.Precision? precision = null)
     {
+        progress ??= SilentTrainingProgress.Instance;
         var run = new RunDirectory(runDirectory);
         var (options, threads) = run.ReadConfig<LvwTrainingOptions>(ConfigFormat);
         options = options with { OutputDirectory = run.Path };
@@ -84,11 +92,18 @@ public static class LvwTrainer
         var (batchSize, regrouped) = ResumeChanges.Regroup(run, options.WorldSize, options.BatchSize, worldSize);
         if (regrouped is not null)
         {
-            (progress ?? SilentTrainingProgress.Instance).Message(regrouped);
+            progress.Message(regrouped);
             (options, changed) = (options with { WorldSize = worldSize, BatchSize = batchSize }, true);
         }
+        var (newPrecision, reprecisioned) = ResumeChanges.Reprecision(run, options.Precision, precision);
+        options = options with { Precision = newPrecision };
+        if (reprecisioned is not null)
+        {
+            progress.Message(reprecisioned);
+            changed = true;
+        }
         options.Validate();
-        return new LvwSession(options, run, resuming: true, progress ?? SilentTrainingProgress.Instance)
+        return new LvwSession(options, run, resuming: true, progress)
         {
             RewriteConfig = changed,
             OriginalThreads = threads,

@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using Ocular.Vision.Models.Prototypes;
+using Ocular.Vision.Training;
 
 namespace Ocular.Explain.Learned.Lvw;
 
@@ -141,6 +142,14 @@ public sealed record LvwTrainingOptions
     /// effect. False in a config.json written before the option existed.
     /// </summary>
     public bool SyncBatchNorm { get; init; }
+
+    /// <summary>
+    /// The arithmetic of the training and evaluation forward passes and the loss (<see cref="TrainingPrecision"/>):
+    /// float32 (default), bf16 autocast with float32 master weights, or auto; the push and the alignment targets stay
+    /// float32 (they select patches and are cached across runs). The trainer records the precision that ran in config.json.
+    /// </summary>
+    [JsonConverter(typeof(PrecisionJsonConverter))]
+    public Torch.Precision Precision { get; init; } = Torch.Precision.Fp32;
 
     /// <summary>Also write TensorBoard event files.</summary>
     public bool TensorBoard { get; init; }

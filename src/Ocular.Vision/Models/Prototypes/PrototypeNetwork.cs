@@ -141,12 +141,16 @@ public sealed class PrototypeNetwork : Classifier
 
     /// <summary>
     /// Squared L2 distances [N, P, h, w] between every word and every latent patch of z [N, D, h, w]:
-    /// ‖z‖² − 2 z·p + ‖p‖², clamped at 0 (ProtoPNet's <c>_l2_convolution</c>).
+    /// ‖z‖² − 2 z·p + ‖p‖², clamped at 0 (ProtoPNet's <c>_l2_convolution</c>). Always in float32: inside a bfloat16
+    /// autocast scope the expansion would cancel to bfloat16's 8 bits exactly where a patch is near a word (the
+    /// distances that matter), so autocast is switched off for it (docs/precision.md).
     /// </summary>
     public Tensor Distances(Tensor z)
     {
         ArgumentNullException.ThrowIfNull(z);
+        using var float32 = Autocast.IsEnabled ? Autocast.Enter(enabled: false) : null;
         using var scope = DisposeScope.Enter();
+        z = z.To(ScalarType.Float32);
         var words = Words;
         var z2 = z.Pow(2).Sum(1, keepDim: true);
         var p2 = words.Pow(2).Sum([1, 2, 3]).View(-1, 1, 1);
