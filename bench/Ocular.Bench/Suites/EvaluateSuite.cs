@@ -64,8 +64,12 @@ public sealed class EvaluateSuite : Suite
         yield return new($"evaluate_road_morf_lerf_{Road.DefaultRemovedPercent.Length}pct_resnet50_{Size}", Units.ImagesPerSecond, RoadFull, RoadQuick, RoadBoth, Target);
     }
 
-    /// <summary>AD and IC at the three keep levels, as MethodAccumulator.KeepLevels computes them.</summary>
-    private static Measurement AdIc(Plan plan) => Measure(plan, (scorer, raw, maps) =>
+    private static Measurement AdIc(Plan plan) => Measure(plan, Size, Precision.Fp32, AdIcBody);
+
+    private static Measurement Curves(Plan plan) => Measure(plan, Size, Precision.Fp32, (scorer, raw, maps) => CurvesBody(scorer, raw, maps, Step));
+
+    /// <summary>AD and IC at the three keep levels, as MethodAccumulator.KeepLevels computes them (also the precision suite's).</summary>
+    internal static void AdIcBody(ModelScorer scorer, Tensor raw, Tensor maps)
     {
         using var clean = Predictions.Of(scorer, raw);
         foreach (var keep in KeepPercent)
@@ -74,35 +78,41 @@ public sealed class EvaluateSuite : Suite
             _ = AverageDrop.PerImage(result.Clean, result.Masked);
             _ = IncreaseInConfidence.PerImage(result.Clean, result.Masked);
         }
-    });
+    }
 
-    /// <summary>Deletion and insertion AUCs, as MethodAccumulator.Curves computes them.</summary>
-    private static Measurement Curves(Plan plan) => Measure(plan, (scorer, raw, maps) =>
+    /// <summary>Deletion and insertion AUCs with <paramref name="step"/> pixels per step, as MethodAccumulator.Curves computes them.</summary>
+    internal static void CurvesBody(ModelScorer scorer, Tensor raw, Tensor maps, int step)
     {
         using var clean = Predictions.Of(scorer, raw);
-        _ = DeletionInsertion.Evaluate(scorer, raw, maps, clean, DeletionInsertion.Kind.Deletion, Step).Auc;
-        _ = DeletionInsertion.Evaluate(scorer, raw, maps, clean, DeletionInsertion.Kind.Insertion, Step).Auc;
-    });
+        _ = DeletionInsertion.Evaluate(scorer, raw, maps, clean, DeletionInsertion.Kind.Deletion, step).Auc;
+        _ = DeletionInsertion.Evaluate(scorer, raw, maps, clean, DeletionInsertion.Kind.Insertion, step).Auc;
+    }
 
     /// <summary>ROAD MoRF and LeRF at the default percentages, as MethodAccumulator.RoadOrder computes them.</summary>
-    private static Measurement RoadBoth(Plan plan) => Measure(plan, (scorer, raw, maps) =>
+    private static Measurement RoadBoth(Plan plan) => Measure(plan, Size, Precision.Fp32, (scorer, raw, maps) =>
     {
         using var clean = Predictions.Of(scorer, raw);
         _ = Road.Evaluate(scorer, raw, maps, clean, Road.Order.MostRelevantFirst, Road.DefaultRemovedPercent, seed: 1).MeanAccuracy;
         _ = Road.Evaluate(scorer, raw, maps, clean, Road.Order.LeastRelevantFirst, Road.DefaultRemovedPercent, seed: 2).MeanAccuracy;
     });
 
-    private static Measurement Measure(Plan plan, Action<ModelScorer, Tensor, Tensor> body)
+    /// <summary>
+    /// The suite's set-up — random raw images and maps of <paramref name="size"/>², one <see cref="ModelScorer"/> over the
+    /// zoo's ResNet-50 with ImageNet normalisation at batch 8 in <paramref name="precision"/> — timing <paramref name="body"/>;
+    /// <paramref name="extra"/> adds JSON fields (the precision suite's).
+    /// </summary>
+    internal static Measurement Measure(Plan plan, int size, Precision precision, Action<ModelScorer, Tensor, Tensor> body, Dictionary<string, object>? extra = null)
     {
         Engine.ManualSeed(0);
         using var model = ModelZoo.Create("resnet50");
         model.Eval();
         using var generator = new Generator(1);
-        using var raw = Tensor.Rand([plan.PerSample, 3, Size, Size], generator);
-        using var maps = Tensor.Rand([plan.PerSample, Size, Size], generator);
-        var scorer = new ModelScorer(x => model.Call(x), ImageNormalization.ImageNet, BatchSize);
+        using var raw = Tensor.Rand([plan.PerSample, 3, size, size], generator);
+        using var maps = Tensor.Rand([plan.PerSample, size, size], generator);
+        var scorer = new ModelScorer(x => model.Call(x), ImageNormalization.ImageNet, BatchSize, precision);
         var samples = Sampler.Run(plan, () => body(scorer, raw, maps));
-        return Measurement.Throughput(samples, plan.PerSample, Units.ImagesPerSecond,
-            new Dictionary<string, object> { ["batch"] = BatchSize });
+        var fields = extra ?? [];
+        fields["batch"] = BatchSize;
+        return Measurement.Throughput(samples, plan.PerSample, Units.ImagesPerSecond, fields);
     }
 }

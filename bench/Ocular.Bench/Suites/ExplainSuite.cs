@@ -62,8 +62,11 @@ public sealed class ExplainSuite : Suite
             plan => Explain(plan, "rise", size, 1, new ExplainerOptions { RiseMasks = masks }), PerturbationTarget);
     }
 
-    /// <summary>Explains <paramref name="images"/> random images of <paramref name="size"/>² for their predicted classes, as the twin does.</summary>
-    private static Measurement Explain(Plan plan, string method, int size, int images, ExplainerOptions options)
+    /// <summary>
+    /// Explains <paramref name="images"/> random images of <paramref name="size"/>² for their predicted classes, as the twin
+    /// does; <paramref name="extra"/> adds JSON fields (the precision suite's).
+    /// </summary>
+    internal static Measurement Explain(Plan plan, string method, int size, int images, ExplainerOptions options, IReadOnlyDictionary<string, object>? extra = null)
     {
         Engine.ManualSeed(0);
         using var model = ModelZoo.Create("resnet50");
@@ -81,7 +84,7 @@ public sealed class ExplainSuite : Suite
             {
                 using var maps = explainer.Explain(x, targets);
             });
-            return Measurement.TimePer(samples, plan, MsPerImage);
+            return Measurement.TimePer(samples, plan, MsPerImage, extra);
         }
     }
 }

@@ -37,9 +37,7 @@ public sealed partial class PrecisionSuite : Suite
     private const string MsPerImage = "ms/image";
     private const double ScoreCamTarget = 2.0;      // issue 20: Score-CAM ≥ 2.0 against the float32 twin
     private const double MetricTarget = 3.0;        // issue 20: AD/IC and deletion/insertion ≥ 3.0
-    private const int ScoringBatch = 8;             // EvaluationSettings.BatchSize's default, as the evaluate suite
     private const int AdIcImages = 8;
-    private static readonly int[] KeepPercent = [100, 50, 15];
 
     private static readonly Plan PerturbationFull = new(Warmup: 0, Repeat: 1, PerSample: 1);
     private static readonly Plan PerturbationQuick = new(Warmup: 0, Repeat: 1, PerSample: 1);
@@ -68,18 +66,24 @@ public sealed partial class PrecisionSuite : Suite
         var size = Size;
         var layer = PerturbedLayer;
         yield return new($"score_cam_resnet50_{size}_{layer}_b1_bf16", MsPerImage, PerturbationFull, PerturbationQuick,
-            plan => Explain(plan, "score-cam", size, new ExplainerOptions { Layers = [layer], Precision = Precision.Bf16 }), ScoreCamTarget);
+            plan => ExplainSuite.Explain(plan, "score-cam", size, 1, Bf16(new ExplainerOptions { Layers = [layer] }), Fields), ScoreCamTarget);
         yield return new($"ablation_cam_resnet50_{size}_{layer}_b1_bf16", MsPerImage, PerturbationFull, PerturbationQuick,
-            plan => Explain(plan, "ablation-cam", size, new ExplainerOptions { Layers = [layer], Precision = Precision.Bf16 }));
+            plan => ExplainSuite.Explain(plan, "ablation-cam", size, 1, Bf16(new ExplainerOptions { Layers = [layer] }), Fields));
         yield return new($"rise{RiseMasks}_resnet50_{size}_b1_bf16", MsPerImage, PerturbationFull, PerturbationQuick,
-            plan => Explain(plan, "rise", size, new ExplainerOptions { RiseMasks = RiseMasks, Precision = Precision.Bf16 }));
+            plan => ExplainSuite.Explain(plan, "rise", size, 1, Bf16(new ExplainerOptions { RiseMasks = RiseMasks }), Fields));
         yield return new($"evaluate_ad_ic_3keep_resnet50_{size}_bf16", Units.ImagesPerSecond, AdIcFull, AdIcQuick,
-            plan => Score(plan, size, AdIc), MetricTarget);
+            plan => EvaluateSuite.Measure(plan, size, Precision.Bf16, EvaluateSuite.AdIcBody, PrecisionFields(Precision.Bf16)), MetricTarget);
         var step = CurveStep;
         yield return new($"evaluate_deletion_insertion_{size * size / step}steps_resnet50_{size}_bf16", Units.ImagesPerSecond, CurvesFull, CurvesQuick,
-            plan => Score(plan, size, (scorer, raw, maps) => Curves(scorer, raw, maps, step)), MetricTarget);
+            plan => EvaluateSuite.Measure(plan, size, Precision.Bf16, (scorer, raw, maps) => EvaluateSuite.CurvesBody(scorer, raw, maps, step), PrecisionFields(Precision.Bf16)), MetricTarget);
         foreach (var workload in TrainingSteps()) yield return workload;
     }
+
+    /// <summary>The explainer options in bfloat16 (<see cref="ExplainerOptions.Precision"/>).</summary>
+    private static ExplainerOptions Bf16(ExplainerOptions options) => options with { Precision = Precision.Bf16 };
+
+    /// <summary>The fields of a bf16 explainer line.</summary>
+    private static Dictionary<string, object> Fields => PrecisionFields(Precision.Bf16);
 
     /// <summary>The JSON fields every line of this suite carries: what ran, and whether the processor computes it natively.</summary>
     private static Dictionary<string, object> PrecisionFields(Precision precision) => new()
@@ -87,66 +91,4 @@ public sealed partial class PrecisionSuite : Suite
         ["precision"] = ResolvedPrecision.NameOf(precision),
         ["native_bf16"] = CpuFeatures.HasNativeBf16,
     };
-
-    /// <summary>One random normalised image of <paramref name="size"/>² explained for its predicted class, as ExplainSuite does.</summary>
-    private static Measurement Explain(Plan plan, string method, int size, ExplainerOptions options)
-    {
-        Engine.ManualSeed(0);
-        using var model = ModelZoo.Create("resnet50");
-        model.Eval();
-        using var generator = new Generator(1);
-        using var x = Tensor.Randn([1, 3, size, size], generator);
-        Tensor targets;
-        using (Autograd.NoGrad())
-        using (var logits = model.Call(x))
-            targets = logits.Argmax(1);
-        using (targets)
-        using (var explainer = ExplainerRegistry.Create(method, model, options))
-        {
-            var samples = Sampler.Run(plan, () =>
-            {
-                using var maps = explainer.Explain(x, targets);
-            });
-            return Measurement.TimePer(samples, plan, MsPerImage, PrecisionFields(options.Precision));
-        }
-    }
-
-    /// <summary>AD and IC at the three keep levels, as EvaluateSuite (MethodAccumulator.KeepLevels).</summary>
-    private static void AdIc(ModelScorer scorer, Tensor raw, Tensor maps)
-    {
-        using var clean = Predictions.Of(scorer, raw);
-        foreach (var keep in KeepPercent)
-        {
-            using var result = ConfidenceChange.Evaluate(scorer, raw, maps, clean, keep);
-            _ = AverageDrop.PerImage(result.Clean, result.Masked);
-            _ = IncreaseInConfidence.PerImage(result.Clean, result.Masked);
-        }
-    }
-
-    /// <summary>Deletion and insertion AUCs, as EvaluateSuite (MethodAccumulator.Curves).</summary>
-    private static void Curves(ModelScorer scorer, Tensor raw, Tensor maps, int step)
-    {
-        using var clean = Predictions.Of(scorer, raw);
-        _ = DeletionInsertion.Evaluate(scorer, raw, maps, clean, DeletionInsertion.Kind.Deletion, step).Auc;
-        _ = DeletionInsertion.Evaluate(scorer, raw, maps, clean, DeletionInsertion.Kind.Insertion, step).Auc;
-    }
-
-    /// <summary>
-    /// The evaluate suite's set-up — random raw images and maps, one <see cref="ModelScorer"/> over the zoo's ResNet-50 with
-    /// ImageNet normalisation at batch 8 — with the scorer in bfloat16 (<see cref="EvaluationSettings.Precision"/>'s path).
-    /// </summary>
-    private static Measurement Score(Plan plan, int size, Action<ModelScorer, Tensor, Tensor> body)
-    {
-        Engine.ManualSeed(0);
-        using var model = ModelZoo.Create("resnet50");
-        model.Eval();
-        using var generator = new Generator(1);
-        using var raw = Tensor.Rand([plan.PerSample, 3, size, size], generator);
-        using var maps = Tensor.Rand([plan.PerSample, size, size], generator);
-        var scorer = new ModelScorer(x => model.Call(x), ImageNormalization.ImageNet, ScoringBatch, Precision.Bf16);
-        var samples = Sampler.Run(plan, () => body(scorer, raw, maps));
-        var extra = PrecisionFields(scorer.Precision);
-        extra["batch"] = ScoringBatch;
-        return Measurement.Throughput(samples, plan.PerSample, Units.ImagesPerSecond, extra);
-    }
 }
