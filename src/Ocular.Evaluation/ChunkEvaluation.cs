@@ -58,8 +58,9 @@ internal sealed class ChunkEvaluation : IDisposable
 
     /// <summary>The arithmetic each explainer's network passes ran in (fp32 or bf16), by method; explainers without a network are absent.</summary>
     public IReadOnlyDictionary<string, string> MethodPrecisions =>
-        _explainers.Where(e => e.Value.Settings.TryGetValue("precision", out var p) && p is string)
-                   .ToDictionary(e => e.Key, e => (string)e.Value.Settings["precision"]!);
+        _explainers.Select(e => (e.Key, Precision: e.Value.Settings.GetValueOrDefault("precision") as string))
+                   .Where(e => e.Precision is not null)
+                   .ToDictionary(e => e.Key, e => e.Precision!);
 
     /// <summary>
     /// Computes the chunk <paramref name="batch"/>, whose first image is at position <paramref name="start"/>;

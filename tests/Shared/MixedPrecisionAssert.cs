@@ -20,6 +20,17 @@ internal static class MixedPrecisionAssert
         Assert.All(floating, kv => Assert.True(kv.Value.DType == ScalarType.Float32, $"{checkpoint}: {kv.Key} is {kv.Value.DType}, not Float32"));
     }
 
+    /// <summary>
+    /// A float32 run resumed in bf16: the change was said once, config.json now records bf16, and the resumed run's last
+    /// checkpoint keeps float32 master weights and optimiser state.
+    /// </summary>
+    public static void ContinuedInBf16(Messages messages, string runDirectory, string lastCheckpoint)
+    {
+        Assert.Single(messages.Lines, l => l.Contains("was trained in fp32 and continues in bf16", StringComparison.Ordinal));
+        Assert.Equal("bf16", RecordedPrecision(runDirectory));
+        MasterStateIsFloat32(lastCheckpoint);
+    }
+
     /// <summary>The precision config.json records in its options: <c>fp32</c> or <c>bf16</c>.</summary>
     public static string RecordedPrecision(string runDirectory)
     {

@@ -128,9 +128,7 @@ public class LCamTrainingTests
         var resumed = LCamTrainer.Resume(img.RunDirectory, epochs: 2, progress: messages, precision: Precision.Bf16);
         Assert.Equal(2, resumed.CompletedEpochs);
         Assert.True(double.IsFinite(Assert.Single(resumed.Epochs).TrainLoss));
-        Assert.Single(messages.Lines, l => l.Contains("was trained in fp32 and continues in bf16", StringComparison.Ordinal));
-        Assert.Equal("bf16", MixedPrecisionAssert.RecordedPrecision(img.RunDirectory));
-        MixedPrecisionAssert.MasterStateIsFloat32(resumed.LastCheckpoint);
+        MixedPrecisionAssert.ContinuedInBf16(messages, img.RunDirectory, resumed.LastCheckpoint);
     }
 
     [Fact]

@@ -132,9 +132,7 @@ public class LaviseTrainingTests
         var messages = new MixedPrecisionAssert.Messages();
         var resumed = LaviseTrainer.Resume(fp32.RunDirectory, epochs: 2, progress: messages, precision: Precision.Bf16);
         Assert.True(double.IsFinite(Assert.Single(resumed.Epochs).TrainLoss));
-        Assert.Single(messages.Lines, l => l.Contains("was trained in fp32 and continues in bf16", StringComparison.Ordinal));
-        Assert.Equal("bf16", MixedPrecisionAssert.RecordedPrecision(fp32.RunDirectory));
-        MixedPrecisionAssert.MasterStateIsFloat32(resumed.LastCheckpoint);
+        MixedPrecisionAssert.ContinuedInBf16(messages, fp32.RunDirectory, resumed.LastCheckpoint);
     }
 
     [Fact]

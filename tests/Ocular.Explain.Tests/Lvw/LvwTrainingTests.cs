@@ -148,9 +148,7 @@ public class LvwTrainingTests
         var resumed = LvwTrainer.Resume(fp32.RunDirectory, epochs: 2, progress: messages, precision: Precision.Bf16);
         var joint = Assert.Single(resumed.Steps).Training!;
         Assert.True(double.IsFinite(joint.Loss) && joint.Align > 0, $"joint epoch in bf16: loss {joint.Loss}, align {joint.Align}");
-        Assert.Single(messages.Lines, l => l.Contains("was trained in fp32 and continues in bf16", StringComparison.Ordinal));
-        Assert.Equal("bf16", MixedPrecisionAssert.RecordedPrecision(fp32.RunDirectory));
-        MixedPrecisionAssert.MasterStateIsFloat32(resumed.LastCheckpoint);
+        MixedPrecisionAssert.ContinuedInBf16(messages, fp32.RunDirectory, resumed.LastCheckpoint);
     }
 
     [Fact]

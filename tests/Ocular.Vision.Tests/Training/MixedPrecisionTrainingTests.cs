@@ -63,9 +63,7 @@ public class MixedPrecisionTrainingTests
         var resumed = ClassifierTrainer.Resume(first.RunDirectory, epochs: 2, progress: messages, precision: Precision.Bf16);
         Assert.Equal(2, resumed.CompletedEpochs);
         Assert.True(double.IsFinite(Assert.Single(resumed.Epochs).TrainLoss));
-        Assert.Single(messages.Lines, l => l.Contains("was trained in fp32 and continues in bf16", StringComparison.Ordinal));
-        Assert.Equal("bf16", MixedPrecisionAssert.RecordedPrecision(first.RunDirectory));
-        MixedPrecisionAssert.MasterStateIsFloat32(resumed.LastCheckpoint);
+        MixedPrecisionAssert.ContinuedInBf16(messages, first.RunDirectory, resumed.LastCheckpoint);
 
         var again = new MixedPrecisionAssert.Messages();
         Assert.Empty(ClassifierTrainer.Resume(first.RunDirectory, progress: again).Epochs);
