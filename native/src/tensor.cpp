@@ -124,6 +124,7 @@ OCL_API void ocl_device(Handle t, int32_t* type, int32_t* index) {
 
 OCL_API int64_t ocl_numel(Handle t) { return T(t).numel(); }
 OCL_API int32_t ocl_is_contiguous(Handle t) { return T(t).is_contiguous() ? 1 : 0; }
+OCL_API int32_t ocl_is_channels_last(Handle t) { return T(t).is_contiguous(at::MemoryFormat::ChannelsLast) ? 1 : 0; }
 OCL_API int32_t ocl_requires_grad(Handle t) { return T(t).requires_grad() ? 1 : 0; }
 OCL_API int32_t ocl_is_leaf(Handle t) { return T(t).is_leaf() ? 1 : 0; }
 OCL_API int32_t ocl_defined(Handle t) { return T(t).defined() ? 1 : 0; }
@@ -325,6 +326,12 @@ OCL_API Handle ocl_clone(Handle t) {
 
 OCL_API Handle ocl_contiguous(Handle t) {
   OCL_TRY { return wrap(T(t).contiguous()); }
+  OCL_CATCH(nullptr)
+}
+
+// x.contiguous(memory_format=torch.channels_last): a 4-D tensor stored NHWC (a fresh tensor unless it already is).
+OCL_API Handle ocl_channels_last(Handle t) {
+  OCL_TRY { return wrap(T(t).contiguous(at::MemoryFormat::ChannelsLast)); }
   OCL_CATCH(nullptr)
 }
 

@@ -33,7 +33,7 @@ internal sealed class ChunkEvaluation : IDisposable
     {
         (_metadata, _methods, _settings, _plan, _step, _hasLabels) = (metadata, methods, settings, plan, step, hasLabels);
         _size = metadata.InputSize;
-        _scorer = new ModelScorer(x => model.Call(x), metadata.Normalization, settings.BatchSize, ResolvedPrecision.Resolve(settings.Precision).Effective);
+        _scorer = new ModelScorer(model, metadata.Normalization, settings.BatchSize, ResolvedPrecision.Resolve(settings.Precision).Effective);
         _candidates = new GalleryCandidates(settings.GalleryImages);
         try
         {

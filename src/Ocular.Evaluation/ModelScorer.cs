@@ -31,6 +31,27 @@ public sealed class ModelScorer
         Precision = precision;
     }
 
+    /// <summary>
+    /// Creates a scorer of <paramref name="model"/> (not owned), whose 4-D weights it lays out channels-last
+    /// (<see cref="Torch.Nn.Module.ToChannelsLast"/>: the values and the model's outputs are unchanged, the inputs are
+    /// channels-last already, and bfloat16 convolutions then need no weight reorder at each pass).
+    /// </summary>
+    /// <param name="model">The classifier, in evaluation mode.</param>
+    /// <param name="normalization">The normalisation the network expects.</param>
+    /// <param name="batchSize">How many images go through the network at once.</param>
+    /// <param name="precision">The arithmetic of the network passes: fp32 or bf16.</param>
+    public ModelScorer(Vision.Models.Classifier model, ImageNormalization normalization, int batchSize = 64, Precision precision = Precision.Fp32)
+        : this(LaidOut(model).Call, normalization, batchSize, precision)
+    {
+    }
+
+    private static Vision.Models.Classifier LaidOut(Vision.Models.Classifier model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        model.ToChannelsLast();
+        return model;
+    }
+
     /// <summary>The arithmetic of the network passes: fp32 or bf16.</summary>
     public Precision Precision { get; }
 

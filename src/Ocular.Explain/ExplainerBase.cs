@@ -10,13 +10,16 @@ namespace Ocular.Explain;
 /// </summary>
 public abstract class ExplainerBase : IExplainer
 {
-    /// <summary>Sets the method's name, model and options (validated).</summary>
+    /// <summary>Sets the method's name, model and options (validated); lays out the model's 4-D weights channels-last (<see cref="Torch.Nn.Module.ToChannelsLast"/>, values unchanged).</summary>
     protected ExplainerBase(string name, Classifier model, ExplainerOptions options)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         Name = name;
+        // Every pass of an explainer feeds channels-last inputs; channels-last weights spare oneDNN a reorder per pass in
+        // bfloat16. The values, and the model's outputs on channels-last inputs, are unchanged.
+        model.ToChannelsLast();
         Model = model;
         Options = options;
     }

@@ -92,14 +92,9 @@ public partial class Tensor
     /// The same [N, C, H, W] values stored channels-last (NHWC, PyTorch's <c>x.to(memory_format=torch.channels_last)</c>):
     /// oneDNN's convolutions then keep every activation in NHWC instead of reordering NCHW at each layer, about 1.5× faster
     /// on CPU for ResNet-50 inference, and bfloat16 convolutions want it too. The values are identical; results may differ by
-    /// rounding. A tensor that is not 4-D is returned as an alias.
+    /// rounding. A tensor that is not 4-D, or is channels-last already, is returned as an alias (a new handle to the same tensor).
     /// </summary>
-    public Tensor ToChannelsLast()
-    {
-        if (Dim != 4) return Alias();
-        using var nhwc = Permute(0, 2, 3, 1).Contiguous();
-        return nhwc.Permute(0, 3, 1, 2);
-    }
+    public Tensor ToChannelsLast() => Dim == 4 ? Wrap(Native.ocl_channels_last(Handle)) : Alias();
 
     /// <summary>A new handle to the same tensor: same storage and autograd identity, disposed independently.</summary>
     public Tensor Alias() => Wrap(Native.ocl_alias(Handle));

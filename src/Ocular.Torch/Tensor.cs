@@ -134,6 +134,9 @@ public partial class Tensor : IDisposable
     /// <summary>True when the elements are stored contiguously in row-major order.</summary>
     public bool IsContiguous => Native.ocl_is_contiguous(Handle) != 0;
 
+    /// <summary>True when a 4-D tensor is stored channels-last (NHWC; PyTorch's <c>is_contiguous(memory_format=torch.channels_last)</c>).</summary>
+    public bool IsChannelsLast => Native.ocl_is_channels_last(Handle) != 0;
+
     /// <summary>The offset of the first element in the storage, in elements.</summary>
     public long StorageOffset => Native.ocl_storage_offset(Handle);
 

@@ -46,6 +46,21 @@ public class PrecisionTests
     }
 
     [Fact]
+    public void ExplainersLayOutTheModelChannelsLastWithoutChangingItsOutputs()
+    {
+        using var f = new ExplainFixture();
+        var convWeights = f.Model.Parameters().Where(p => p.Dim == 4).ToList();
+        Assert.NotEmpty(convWeights);
+        Assert.All(convWeights, w => Assert.False(w.IsChannelsLast));
+        using var input = f.Images.ToChannelsLast();   // what every explainer pass feeds the model
+        using var before = f.Model.Call(input);
+        using var explainer = ExplainerRegistry.Create("score-cam", f.Model, new ExplainerOptions());
+        Assert.All(convWeights, w => Assert.True(w.IsChannelsLast));
+        using var after = f.Model.Call(input);
+        Assert.Equal(before.ToArray<float>(), after.ToArray<float>());   // only the layout changed: the same values, bit for bit
+    }
+
+    [Fact]
     public void AutoPicksBfloat16OnlyForPerturbationMethodsAndOnlyWithNativeSupport()
     {
         using var f = new ExplainFixture();

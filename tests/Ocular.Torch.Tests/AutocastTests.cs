@@ -70,6 +70,39 @@ public class AutocastTests
     }
 
     [Fact]
+    public void Bfloat16TrainsChannelsLastAndFloat32StaysNchw()
+    {
+        Engine.ManualSeed(7);
+        using var x = Tensor.Randn([2, 3, 6, 6]);
+        var bf16 = new ResolvedPrecision(Precision.Bf16, Precision.Bf16, null);
+        var fp32 = new ResolvedPrecision(Precision.Fp32, Precision.Fp32, null);
+        using (var conv = new Conv2d(3, 4, 3))
+        {
+            fp32.PrepareForTraining(conv);
+            Assert.True(conv.Weight.IsContiguous);
+            using var nchw = fp32.TrainingInput(x);
+            Assert.True(nchw.IsContiguous);
+        }
+        using var model = new Conv2d(3, 4, 3);
+        using var before = model.Weight.Clone();
+        bf16.PrepareForTraining(model);
+        Assert.True(model.Weight.IsChannelsLast);
+        Assert.True(model.Weight.Equal(before));
+        using var input = bf16.TrainingInput(x);
+        Assert.True(input.IsChannelsLast);
+        Assert.True(input.Equal(x));
+        using (bf16.Enter())
+        {
+            using var y = model.Call(input);
+            using var loss = y.To(ScalarType.Float32).Square().Mean();
+            loss.Backward();
+        }
+        using var grad = model.Weight.Grad!;
+        Assert.Equal(ScalarType.Float32, grad.DType);
+        Assert.True(grad.Abs().Sum().Item<float>() > 0);
+    }
+
+    [Fact]
     public void AutoPicksBfloat16OnlyWhereItIsNative()
     {
         var saved = Environment.GetEnvironmentVariable(CpuFeatures.NativeBf16Variable);

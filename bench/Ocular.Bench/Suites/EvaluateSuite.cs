@@ -109,7 +109,7 @@ public sealed class EvaluateSuite : Suite
         using var generator = new Generator(1);
         using var raw = Tensor.Rand([plan.PerSample, 3, size, size], generator);
         using var maps = Tensor.Rand([plan.PerSample, size, size], generator);
-        var scorer = new ModelScorer(x => model.Call(x), ImageNormalization.ImageNet, BatchSize, precision);
+        var scorer = new ModelScorer(model, ImageNormalization.ImageNet, BatchSize, precision);
         var samples = Sampler.Run(plan, () => body(scorer, raw, maps));
         var fields = extra ?? [];
         fields["batch"] = BatchSize;

@@ -9,8 +9,8 @@ namespace Ocular.Bench.Suites;
 /// <summary>
 /// The precision suite's training steps: one SGD step of the zoo's ResNet-18 and ResNet-50 at the train suite's batch (32)
 /// and settings (4 classes, lr 0.01, momentum 0.9, weight decay 1e-4), on synthetic normal inputs and labels made once,
-/// in float32 (NCHW, as the train suite) and in bfloat16: the forward and the loss under <see cref="Autocast"/> with a
-/// channels-last input, the backward and the step outside it (float32 master weights and optimiser state; no loss scaling
+/// in float32 (NCHW, as the train suite) and in bfloat16: the forward and the loss under <see cref="Autocast"/> with
+/// channels-last weights and input (<see cref="ResolvedPrecision.PrepareForTraining"/>, as the trainers), the backward and the step outside it (float32 master weights and optimiser state; no loss scaling
 /// for bfloat16). The target is Ocular's bf16 line ≥ 1.5 × its fp32 line (field <c>bf16_over_fp32_target</c>).
 /// </summary>
 public sealed partial class PrecisionSuite
@@ -41,9 +41,11 @@ public sealed partial class PrecisionSuite
         Engine.ManualSeed(0);
         using var model = ModelZoo.Create(architecture, TrainClasses);
         model.Train();
+        var resolved = new ResolvedPrecision(precision, precision, null);
+        resolved.PrepareForTraining(model);   // as the trainers: bf16 channels-last weights and inputs, float32 NCHW
         using var optimizer = new Sgd(model.Parameters(), lr: LearningRate, momentum: Momentum, weightDecay: WeightDecay);
         using var nchw = Tensor.Randn([plan.PerSample, 3, Size, Size], gen);
-        using var images = precision == Precision.Bf16 ? nchw.ToChannelsLast() : nchw.Alias();
+        using var images = resolved.TrainingInput(nchw);
         using var labels = Tensor.RandInt(TrainClasses, [plan.PerSample], gen);
         var lastLoss = double.NaN;
         var samples = Sampler.Run(plan, () =>

@@ -40,10 +40,10 @@ Console.WriteLine();
 
 // 1. Logits.
 var clock = Stopwatch.StartNew();
-using var fp32Logits = new ModelScorer(x => model.Call(x), meta.Normalization, batch).Logits(images);
+using var fp32Logits = new ModelScorer(model, meta.Normalization, batch).Logits(images);
 var fp32Time = clock.Elapsed.TotalSeconds;
 clock.Restart();
-using var bf16Logits = new ModelScorer(x => model.Call(x), meta.Normalization, batch, Precision.Bf16).Logits(images);
+using var bf16Logits = new ModelScorer(model, meta.Normalization, batch, Precision.Bf16).Logits(images);
 var bf16Time = clock.Elapsed.TotalSeconds;
 using (var diff = bf16Logits.Sub(fp32Logits).Abs())
 using (var maxDiff = diff.Max())

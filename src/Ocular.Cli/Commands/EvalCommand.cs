@@ -49,6 +49,7 @@ internal static class EvalCommand
         if (metadata.ClassNames.Count == dataset.ClassNames.Count && !metadata.ClassNames.SequenceEqual(dataset.ClassNames))
             Console.Error.WriteLine($"ocular: warning: the model's class names ({string.Join(", ", metadata.ClassNames.Take(6))}, …) differ from the data set's ({string.Join(", ", dataset.ClassNames.Take(6))}, …)");
 
+        loaded.Model.ToChannelsLast();   // ClassifierEvaluation feeds channels-last inputs: no weight reorder per pass (values unchanged)
         var result = ClassifierEvaluation.Evaluate(loaded.Model, dataset, metadata.Preprocessing(), batchSize, workers, precision: precision);
 
         var dir = outDir ?? Path.GetDirectoryName(Path.GetFullPath(modelPath))!;

@@ -58,6 +58,7 @@ internal static class PredictCommand
         var metadata = Override(loaded.Metadata, flags);
         var preprocess = metadata.Preprocessing();
         var model = loaded.Model;
+        model.ToChannelsLast();   // with channels-last inputs: no weight reorder per pass (values unchanged)
         var k = Math.Min(topK, metadata.NumClasses);
 
         var batches = new List<Tensor>();

@@ -117,7 +117,7 @@ public static class StabilityStudy
         {
             progress?.Invoke(new EvaluationProgress(start + (double)batch.Count * k / models.Count, total, $"{models[k].Label}: maps"));
             var model = loaded[k].Model;
-            var scorer = new ModelScorer(x => model.Call(x), metadata.Normalization, options.BatchSize);
+            var scorer = new ModelScorer(model, metadata.Normalization, options.BatchSize);
             var predicted = scorer.Logits(raw).Argmax(1);
             run.Correct[k] += predicted.Eq(batch.Labels).Sum().Item<long>();
             masks[k] = new KeyedMaps(models[k].Label, ids, Masks(explainers[k], normalised, predicted, options, models[k].Label));

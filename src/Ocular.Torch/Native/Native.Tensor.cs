@@ -31,6 +31,7 @@ internal static partial class Native
     [LibraryImport(Library)] internal static partial void ocl_device(TensorHandle t, out int type, out int index);
     [LibraryImport(Library)] internal static partial long ocl_numel(TensorHandle t);
     [LibraryImport(Library)] internal static partial int ocl_is_contiguous(TensorHandle t);
+    [LibraryImport(Library)] internal static partial int ocl_is_channels_last(TensorHandle t);
     [LibraryImport(Library)] internal static partial int ocl_requires_grad(TensorHandle t);
     [LibraryImport(Library)] internal static partial int ocl_is_leaf(TensorHandle t);
     [LibraryImport(Library)] internal static partial long ocl_storage_offset(TensorHandle t);
@@ -67,6 +68,7 @@ internal static partial class Native
     [LibraryImport(Library)] internal static partial IntPtr ocl_to(TensorHandle t, int dtype, int dev, int idx, int copy);
     [LibraryImport(Library)] internal static partial IntPtr ocl_clone(TensorHandle t);
     [LibraryImport(Library)] internal static partial IntPtr ocl_contiguous(TensorHandle t);
+    [LibraryImport(Library)] internal static partial IntPtr ocl_channels_last(TensorHandle t);
     [LibraryImport(Library)] internal static partial IntPtr ocl_alias(TensorHandle t);
 
     // views

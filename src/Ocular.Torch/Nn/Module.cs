@@ -245,33 +245,44 @@ public abstract class Module : IDisposable
     /// </summary>
     public Module To(ScalarType dtype) => Apply(dtype, null);
 
-    private Module Apply(ScalarType? dtype, Device? device)
-    {
-        (ScalarType, Device)? Target(Tensor t)
-        {
-            var type = dtype is { } d && t.DType.IsFloatingPoint() ? d : t.DType;
-            var dev = device ?? t.Device;
-            return type == t.DType && dev == t.Device ? null : (type, dev);
-        }
+    /// <summary>
+    /// Stores every 4-D parameter (with its gradient) and 4-D buffer channels-last in place, as PyTorch's
+    /// <c>model.to(memory_format=torch.channels_last)</c>: convolution weights [O, I, kh, kw] laid out as [O, kh, kw, I].
+    /// The values are unchanged; with channels-last inputs (<see cref="Tensor.ToChannelsLast"/>) oneDNN then reads the
+    /// weights without reordering them at every call, which matters most in bfloat16. Checkpoints, state dicts and
+    /// weight hashes do not depend on the layout (they are written in PyTorch's row-major order), and the parameter
+    /// objects stay the same, so optimisers built before still hold them.
+    /// </summary>
+    public Module ToChannelsLast() => Apply(t => t.Dim == 4 && !t.IsChannelsLast ? t.ToChannelsLast() : null);
 
+    private Module Apply(ScalarType? dtype, Device? device) => Apply(t =>
+    {
+        var type = dtype is { } d && t.DType.IsFloatingPoint() ? d : t.DType;
+        var dev = device ?? t.Device;
+        return type == t.DType && dev == t.Device ? null : t.To(type, dev);
+    });
+
+    /// <summary>Replaces every parameter (keeping its object, its requires-grad flag and a converted gradient) and buffer by <paramref name="convert"/>'s result, where it gives one.</summary>
+    private Module Apply(Func<Tensor, Tensor?> convert)
+    {
         using (Autograd.NoGrad())
         {
             foreach (var p in Parameters())
             {
-                if (Target(p) is not { } target) continue;
-                var (type, dev) = target;
+                using var converted = convert(p);
+                if (converted is null) continue;
                 var requires = p.RequiresGrad;
                 using var grad = p.Grad;
-                using (var converted = p.To(type, dev)) p.ReplaceWith(DisposeScope.Detach(converted.Detach()));
+                p.ReplaceWith(DisposeScope.Detach(converted.Detach()));
                 if (requires) p.RequiresGrad_();
                 if (grad is not null)
                 {
-                    using var convertedGrad = grad.To(type, dev);
+                    using var convertedGrad = convert(grad) ?? grad.Alias();
                     p.Grad = convertedGrad;
                 }
             }
             foreach (var (_, b) in NamedBuffers())
-                if (Target(b) is { } target) b.ReplaceWith(DisposeScope.Detach(b.To(target.Item1, target.Item2)));
+                if (convert(b) is { } converted) b.ReplaceWith(DisposeScope.Detach(converted));
         }
         return this;
     }

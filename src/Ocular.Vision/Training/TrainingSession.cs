@@ -62,6 +62,7 @@ internal sealed class TrainingSession(TrainingOptions options, RunDirectory run,
             foreach (var (path, parameter) in model.NamedParameters())
                 if (!path.StartsWith(model.HeadPath + ".", StringComparison.Ordinal) && !(model is AttentionClassifier a && a.IsBranchKey(path)))
                     parameter.RequiresGrad_(false);
+        precision.PrepareForTraining(model);   // bf16: channels-last weights (values unchanged; checkpoints are written row-major)
         var trainable = model.Parameters().Where(p => p.RequiresGrad).ToList();
 
         var loader = new DataLoader(train, new DataLoaderOptions
@@ -192,13 +193,13 @@ internal sealed class TrainingSession(TrainingOptions options, RunDirectory run,
                     if (model is AttentionClassifier attention)
                     {
                         // LFI-CAM: CE of the logits; ABN: CE of the branch's and the perception branch's logits (lfi-cam.md §3, §4).
-                        var output = attention.ForwardWithAttention(batch.Images);
+                        var output = attention.ForwardWithAttention(precision.TrainingInput(batch.Images));
                         output = output with { Logits = output.Logits.To(ScalarType.Float32), BranchLogits = output.BranchLogits?.To(ScalarType.Float32) };
                         (logits, loss) = (output.Logits, attention.Loss(output, batch.Labels, options.LabelSmoothing));
                     }
                     else
                     {
-                        logits = model.Call(batch.Images).To(ScalarType.Float32);
+                        logits = model.Call(precision.TrainingInput(batch.Images)).To(ScalarType.Float32);
                         loss = F.CrossEntropy(logits, batch.Labels, labelSmoothing: options.LabelSmoothing);
                     }
                 }

@@ -209,6 +209,59 @@ public sealed class ModuleTests
     }
 
     [Fact]
+    public void ChannelsLastKeepsValuesObjectsGradientsAndStateDict()
+    {
+        using var fx = Fixtures.Load("nn", "nested_model.safetensors");
+        using var net = MakeNet();
+        var weights = fx.Tensors.Where(kv => kv.Key.StartsWith("state.", StringComparison.Ordinal)).ToDictionary(kv => kv.Key["state.".Length..], kv => kv.Value);
+        net.LoadStateDict(weights);
+        var conv = (Conv2d)net.GetSubmodule("stem.0");
+        var weight = conv.Weight;
+        Assert.False(weight.IsChannelsLast);
+        using (var loss = net.Call(fx.Tensors["input"]).Sum()) loss.Backward();
+        var before = net.StateDict();
+        using var gradBefore = weight.Grad!.Clone();
+        net.Eval();
+        using var nchwOutput = net.Call(fx.Tensors["input"]);
+
+        net.ToChannelsLast();
+
+        Assert.Same(weight, conv.Weight);
+        Assert.True(weight.IsChannelsLast);
+        Assert.False(weight.IsContiguous);
+        Assert.True(weight.RequiresGrad);
+        using (var grad = weight.Grad) Assert.True(grad!.IsChannelsLast && grad.Equal(gradBefore));
+        // 1-D and 2-D parameters and buffers are left as they were.
+        Assert.All(net.Parameters().Where(p => p.Dim != 4), p => Assert.True(p.IsContiguous));
+        var after = net.StateDict();
+        foreach (var (key, t) in before)
+        {
+            Assert.True(t.Equal(after[key]), key);
+            Assert.Equal(t.ToBytes(), after[key].ToBytes());   // checkpoints are written in row-major order either way
+        }
+        foreach (var t in before.Values.Concat(after.Values)) t.Dispose();
+
+        // The same output in eval as before the conversion, from NCHW and from channels-last inputs, within float32 rounding.
+        using var input = fx.Tensors["input"].ToChannelsLast();
+        using (var y = net.Call(input)) NnAssert.Close(nchwOutput, y, 1e-5, 1e-6, "channels-last output");
+        using (var y = net.Call(fx.Tensors["input"])) NnAssert.Close(nchwOutput, y, 1e-5, 1e-6, "output of NCHW input");
+
+        // Converting twice changes nothing; an optimiser built before steps the same parameter objects.
+        net.ToChannelsLast();
+        Assert.Same(weight, conv.Weight);
+        net.Train();
+        using var sgd = new Ocular.Torch.Optim.Sgd(net.Parameters(), lr: 0.1, momentum: 0.9);
+        using var w0 = weight.Clone();
+        sgd.ZeroGrad();
+        using (var loss = net.Call(input).Sum()) loss.Backward();
+        using var g = weight.Grad!;
+        sgd.Step();
+        using var expected = w0 - g * 0.1;
+        NnAssert.Close(expected, weight, 1e-6, 1e-7, "stepped weight");
+        Assert.True(weight.IsChannelsLast);
+    }
+
+    [Fact]
     public void UnknownLayerPathListsTheValidOnes()
     {
         using var net = MakeNet();

@@ -35,6 +35,7 @@ public sealed class LCamNetwork : IDisposable
             throw new ArgumentException($"the attention mechanism has {attention.NumClasses} class maps but {classifier.Architecture} has {classifier.NumClasses} classes");
         if (attention.InChannels.Count != layers.Count)
             throw new ArgumentException($"the attention mechanism reads {attention.InChannels.Count} layer(s) but {layers.Count} were given");
+        classifier.ToChannelsLast();   // the frozen classifier only infers: channels-last weights and inputs, as every explainer
         Classifier = classifier;
         Normalization = normalization;
         Variant = variant;
@@ -147,7 +148,7 @@ public sealed class LCamNetwork : IDisposable
         {
             if (rawImages is null) throw new ArgumentException($"L-CAM-{Variant} masks the raw image: give the raw [0, 1] images");
             var mask = Functional.Interpolate(own, new Pair(rawImages.Size(2), rawImages.Size(3)), mode: InterpolationMode.Bilinear, alignCorners: false);
-            logits = Classifier.Call(Normalization.Apply(mask.Mul(rawImages)));   // x′ = m ⊙ x, normalised, whole network
+            logits = Classifier.Call(Normalization.Apply(mask.Mul(rawImages)).ToChannelsLast());   // x′ = m ⊙ x, normalised, whole network
         }
         return (scope.Keep(a), scope.Keep(logits.To(ScalarType.Float32)));
     }

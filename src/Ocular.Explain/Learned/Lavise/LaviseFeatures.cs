@@ -23,6 +23,7 @@ public sealed class LaviseFeatures
         InputSize = inputSize;
         _trunk = model.Split(layer).Trunk;
         model.Eval();
+        model.ToChannelsLast();   // the frozen model only infers: channels-last weights and inputs, as every explainer
         using var noGrad = Autograd.NoGrad();
         using var probe = Tensor.Zeros([1, model.InChannels, inputSize, inputSize]);
         using var output = _trunk.Forward(probe);
@@ -63,7 +64,8 @@ public sealed class LaviseFeatures
     {
         using var noGrad = Autograd.NoGrad();
         using var autocast = Precision?.Enter();
-        using var features = _trunk.Forward(images);
+        using var input = images.ToChannelsLast();
+        using var features = _trunk.Forward(input);
         return features.To(ScalarType.Float32);
     }
 

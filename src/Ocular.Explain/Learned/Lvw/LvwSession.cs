@@ -87,6 +87,7 @@ internal sealed class LvwSession(LvwTrainingOptions options, RunDirectory run, b
             var path = backboneWeights == "base" ? options.BaseClassifier : backboneWeights;
             progress.Message("backbone: " + PyTorchWeights.LoadBackbone(model, path));
         }
+        precision.PrepareForTraining(model);   // bf16: channels-last weights (values unchanged; checkpoints are written row-major)
         var steps = LvwSchedule.Steps(options);
         var groups = ParameterGroups(model);
         using var warm = new Adam([new ParamGroup(groups.AddOn, options.AddOnLr, options.WeightDecay), new ParamGroup([groups.Words], options.WordsLr, 0)]);
@@ -400,7 +401,7 @@ internal sealed class LvwSession(LvwTrainingOptions options, RunDirectory run, b
                 LvwLossTerms loss;
                 using (precision.Enter())
                 {
-                    output = Float32(model.ForwardWords(images));
+                    output = Float32(model.ForwardWords(precision.TrainingInput(images)));
                     loss = LvwLoss.Compute(model, output, batch.Labels, weights, maps);
                 }
                 using var disposeOutput = output;
