@@ -39,10 +39,13 @@ public class DataParallelTests
     // Bucket size 256 bytes: after the first step the reducer rebuilds its buckets, and the small model's gradients then
     // travel in several all-reduces launched during the backward pass.
     [Theory]
-    [InlineData(false, DataParallel.DefaultBucketBytes, 2e-6f)]
-    [InlineData(false, 256L, 2e-6f)]
-    [InlineData(true, 256L, 2e-6f)]
-    public async Task TwoRanksOfEightTakeTheStepsOfOneProcessOfSixteen(bool batchNorm, long bucketBytes, float tolerance)
+    // channelsLast: the ranks' weights and inputs are channels-last (as bf16 training lays them out) while the single
+    // process stays NCHW: the broadcast and c10d's bucket views must follow the parameters' strides.
+    [InlineData(false, DataParallel.DefaultBucketBytes, 2e-6f, false)]
+    [InlineData(false, 256L, 2e-6f, false)]
+    [InlineData(true, 256L, 2e-6f, false)]
+    [InlineData(true, 256L, 2e-6f, true)]
+    public async Task TwoRanksOfEightTakeTheStepsOfOneProcessOfSixteen(bool batchNorm, long bucketBytes, float tolerance, bool channelsLast)
     {
         using var generator = new Generator(4);
         var xs = Enumerable.Range(0, Steps).Select(_ => Tensor.Randn([Batch, 3, 6, 6], generator)).ToArray();
@@ -61,6 +64,7 @@ public class DataParallelTests
             using var group = ProcessGroup.Init("127.0.0.1", port, rank, 2, TimeSpan.FromSeconds(60), "127.0.0.1");
             var model = models[rank];
             model.Train();
+            if (channelsLast) model.ToChannelsLast();
             DataParallel.BroadcastState(model, group);
             if (batchNorm) Assert.Equal(2, SyncBatchNorm.Convert(model, group));
             using var reducer = new GradientReducer(model.Parameters(), group, bucketBytes);
@@ -68,7 +72,8 @@ public class DataParallelTests
             using var optimizer = new Sgd(model.Parameters(), 0.1, momentum: 0.9);
             for (var s = 0; s < Steps; s++)
             {
-                using var x = xs[s].IndexSelect(0, mine);
+                using var nchw = xs[s].IndexSelect(0, mine);
+                using var x = channelsLast ? nchw.ToChannelsLast() : nchw.Alias();
                 using var y = ys[s].IndexSelect(0, mine);
                 Step(model, optimizer, x, y, reducer);
             }
@@ -79,6 +84,7 @@ public class DataParallelTests
         var expected = single.StateDict();
         foreach (var model in models)
         {
+            if (channelsLast) Assert.All(model.Parameters().Where(p => p.Dim == 4), p => Assert.True(p.IsChannelsLast));
             foreach (var (key, value) in model.StateDict())
             {
                 using (value)
