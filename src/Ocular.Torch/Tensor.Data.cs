@@ -92,7 +92,9 @@ public partial class Tensor
     /// The same [N, C, H, W] values stored channels-last (NHWC, PyTorch's <c>x.to(memory_format=torch.channels_last)</c>):
     /// oneDNN's convolutions then keep every activation in NHWC instead of reordering NCHW at each layer, about 1.5× faster
     /// on CPU for ResNet-50 inference, and bfloat16 convolutions want it too. The values are identical; results may differ by
-    /// rounding. A tensor that is not 4-D, or is channels-last already, is returned as an alias (a new handle to the same tensor).
+    /// rounding. A tensor that is not 4-D, or whose strides already suggest channels-last, is returned as an alias (a new
+    /// handle to the same tensor); one whose strides fit both layouts (a [O, I, 1, 1] kernel stored row-major) is restrided,
+    /// as PyTorch's <c>to</c> does, since convolutions read the layout from the strides.
     /// </summary>
     public Tensor ToChannelsLast() => Dim == 4 ? Wrap(Native.ocl_channels_last(Handle)) : Alias();
 

@@ -253,7 +253,7 @@ public abstract class Module : IDisposable
     /// weight hashes do not depend on the layout (they are written in PyTorch's row-major order), and the parameter
     /// objects stay the same, so optimisers built before still hold them.
     /// </summary>
-    public Module ToChannelsLast() => Apply(t => t.Dim == 4 && !t.IsChannelsLast ? t.ToChannelsLast() : null);
+    public Module ToChannelsLast() => Apply(t => t.Dim == 4 ? t.ToChannelsLast() : null);
 
     private Module Apply(ScalarType? dtype, Device? device) => Apply(t =>
     {

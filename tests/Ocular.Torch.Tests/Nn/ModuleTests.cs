@@ -261,6 +261,25 @@ public sealed class ModuleTests
         Assert.True(weight.IsChannelsLast);
     }
 
+    // A 1×1 kernel stored row-major ([8, 1, 1, 1] strides) is also "contiguous channels-last"; convolutions read the layout
+    // from the strides, so it must be restrided as PyTorch's to(memory_format=torch.channels_last) does: (8, 1, 8, 8).
+    [Fact]
+    public void OneByOneKernelsAreRestridedAsPyTorchDoes()
+    {
+        using var conv = new Conv2d(8, 4, 1);
+        Assert.Equal(new long[] { 8, 1, 1, 1 }, conv.Weight.Strides);
+        Assert.True(conv.Weight.IsChannelsLast);   // ambiguous: both layouts
+        conv.ToChannelsLast();
+        Assert.Equal(new long[] { 8, 1, 8, 8 }, conv.Weight.Strides);   // PyTorch 1.13: (8, 1, 8, 8)
+        using var x = Tensor.Randn([2, 3, 4, 5]);
+        using var y = x.ToChannelsLast();
+        Assert.Equal(new long[] { 60, 1, 15, 3 }, y.Strides);
+        using var again = y.ToChannelsLast();
+        again.Fill_(2.0);
+        using var total = y.Sum();
+        Assert.Equal(2f * y.NumEl, total.Item<float>());   // already channels-last: the same storage, no copy
+    }
+
     [Fact]
     public void UnknownLayerPathListsTheValidOnes()
     {
