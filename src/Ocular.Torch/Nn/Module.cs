@@ -253,7 +253,14 @@ public abstract class Module : IDisposable
     /// weight hashes do not depend on the layout (they are written in PyTorch's row-major order), and the parameter
     /// objects stay the same, so optimisers built before still hold them.
     /// </summary>
-    public Module ToChannelsLast() => Apply(t => t.Dim == 4 ? t.ToChannelsLast() : null);
+    public Module ToChannelsLast() => Apply(t =>
+    {
+        if (t.Dim != 4) return null;
+        var converted = t.ToChannelsLast();
+        if (!converted.Strides.SequenceEqual(t.Strides)) return converted;
+        converted.Dispose();   // laid out already: the parameter keeps its tensor (and whatever holds it, e.g. c10d's reducer)
+        return null;
+    });
 
     private Module Apply(ScalarType? dtype, Device? device) => Apply(t =>
     {
